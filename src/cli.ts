@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The `chainprice` command: finds the subcommand and runs it; every error becomes one clear line.
+import { readFileSync } from 'node:fs';
+import { type Command, EXIT, UserError } from './commands/command.ts';
+
+/** Subcommands, loaded only when used so `chainprice block` never loads the web server. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
+
+function register(name: string, summary: string, load: () => Promise<{ command: Command }>): void {
+  COMMANDS[name] = { summary, load: async () => (await load()).command };
+}
+
+// register('block', 'print a JSON summary of a raw block file', () => import('./commands/block.ts'));
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length), 8);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'chainprice: the BTC/USD price read from your own Bitcoin node, live.',
+    '',
+    'Usage: chainprice COMMAND [options]     (chainprice COMMAND --help for details)',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Options: --help, --version',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    console.log(version());
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
+    console.error(`chainprice: unknown command "${name}". Run "chainprice --help" for the list.`);
+    return EXIT.usage;
+  }
+  const command = await entry.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(command.help);
+    return EXIT.ok;
+  }
+  return command.run(rest);
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UserError) {
+    console.error(`chainprice: ${error.message}`);
+    if (error.hint) console.error(`hint: ${error.hint}`);
+    process.exitCode = error.exitCode;
+  } else {
+    const detail = error instanceof Error ? error.message : String(error);
+    console.error(`chainprice: internal error: ${detail}`);
+    if (process.env.CHAINPRICE_DEBUG) console.error(error);
+    else console.error('hint: set CHAINPRICE_DEBUG=1 to see the stack trace, and please report it.');
+    process.exitCode = EXIT.failure;
+  }
+}

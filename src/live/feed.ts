@@ -1,0 +1,81 @@
+// What a live price source offers the service: the current estimate, the evidence points in the
+// window, the window's histogram, health, and a stream of updates. The orchestrator implements it
+// for a real node and for the demo source alike; tests implement it with fakes.
+// Times are Unix seconds (fractional allowed), prices are USD per BTC.
+
+export type SourceKind = 'node' | 'demo';
+
+/** One windowed output that matched a round USD amount: the price it implies. */
+export interface EvidencePoint {
+  /** When the output's transaction was first seen (live) or its block's time. */
+  timestamp: number;
+  /** USD per BTC implied by this output: usd / (value in BTC). */
+  price: number;
+  /** The round USD amount the output matched. */
+  usd: number;
+}
+
+export interface WindowStats {
+  total_received: number;
+  total_filtered: number;
+  active_in_window: number;
+  uptime_seconds: number;
+}
+
+export interface LiveState {
+  source: SourceKind;
+  /** The live estimate, or null when the window holds no usable signal (see `reason`). */
+  price: number | null;
+  /** In [0, 1]; 0 when price is null. */
+  confidence: number;
+  reason: string | null;
+  /** The confirmed-block window price the live estimate was seeded from, when known. */
+  blockWindowPrice: number | null;
+  stats: WindowStats;
+  /** When this estimate was made. */
+  timestamp: number;
+  /** How long the estimate took, in milliseconds. */
+  estimateMs: number;
+}
+
+export interface LiveUpdate {
+  state: LiveState;
+  /** Evidence points that appeared since the previous update, oldest first. */
+  newEvidence: EvidencePoint[];
+}
+
+/** The window's log-scale histogram of candidate outputs and the comb of round amounts. */
+export interface LiveHistogram {
+  binsPerDecade: number;
+  /** log10(satoshis) of the lower edge of counts[0]. */
+  firstLog10Sats: number;
+  counts: number[];
+  /** The round USD amounts and their weights, to draw the comb at the estimated price. */
+  comb: { usd: number; weight: number }[];
+}
+
+export interface FeedHealth {
+  source: SourceKind;
+  /** Connected to the node (always true for the demo source). */
+  connected: boolean;
+  lastMessageAgeSeconds: number | null;
+  windowSize: number;
+  lastEstimateAgeSeconds: number | null;
+  /** A short human sentence on the state (e.g. "node warming up, retrying"). Never a secret. */
+  detail: string | null;
+  /** Counters for metrics, e.g. zmq_reconnects, zmq_gaps, transactions_received. */
+  counters: Record<string, number>;
+}
+
+export interface LiveFeed {
+  readonly source: SourceKind;
+  current(): LiveState | null;
+  /** The newest `limit` evidence points in the window, oldest first. */
+  evidence(limit: number): EvidencePoint[];
+  histogram(): LiveHistogram | null;
+  health(): FeedHealth;
+  /** Called at most every 500 ms and only when something changed. Returns an unsubscribe function. */
+  onUpdate(listener: (update: LiveUpdate) => void): () => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
