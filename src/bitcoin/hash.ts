@@ -5,7 +5,7 @@
 // Measured in bench/parse.ts and test/bitcoin/hash.test.ts notes: on Node 24 two one-shot native
 // calls (latin1 output, no Buffer allocated) beat createHash() by ~3x and pure JS by ~2x for txs.
 
-import { byteHex, bytesToReversedHex, hexToBytes } from './hex.ts';
+import { bytesToReversedHex, hexToBytes } from './hex.ts';
 import { sha256OfDigestWords, sha256Words, wordsToBytes } from './sha256.ts';
 
 type OneShotHash = (algorithm: string, data: Uint8Array, outputEncoding: 'latin1') => string;
@@ -54,21 +54,40 @@ export function sha256d(bytes: Uint8Array, start = 0, end = bytes.length): Uint8
   return out;
 }
 
+/** The two ASCII hex digits of each byte value as one 16-bit unit, so that writing it through a
+ * Uint16Array puts the first digit first in memory (whatever the platform's byte order). */
+const HEX_DIGIT_PAIRS = new Uint16Array(256);
+{
+  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  for (let i = 0; i < 256; i++) {
+    const pair = i.toString(16).padStart(2, '0');
+    const [first, second] = [pair.charCodeAt(0), pair.charCodeAt(1)];
+    HEX_DIGIT_PAIRS[i] = littleEndian ? first | (second << 8) : (first << 8) | second;
+  }
+}
+/** 64 ASCII hex digits, written two at a time, then decoded to one flat string. */
+const displayChars = new Uint8Array(64);
+const displayPairs = new Uint16Array(displayChars.buffer);
+/** Measured: filling 64 ASCII bytes and decoding once beats 32 string concatenations (~0.1 us per
+ * hash) and leaves a flat string rather than a rope that is flattened later. */
+const ascii = new TextDecoder('latin1');
+
 /** Double SHA-256 of bytes[start, end) as display hex (reversed): a txid or block hash. */
 export function sha256dDisplayHex(bytes: Uint8Array, start = 0, end = bytes.length): string {
   if (!nativeHash) {
     portableSha256dWords(bytes, start, end);
-    let out = '';
-    for (let i = 7; i >= 0; i--) {
+    for (let i = 7, j = 0; i >= 0; i--, j += 4) {
       const w = state[i];
-      out += byteHex(w) + byteHex(w >>> 8) + byteHex(w >>> 16) + byteHex(w >>> 24);
+      displayPairs[j] = HEX_DIGIT_PAIRS[w & 0xff];
+      displayPairs[j + 1] = HEX_DIGIT_PAIRS[(w >>> 8) & 0xff];
+      displayPairs[j + 2] = HEX_DIGIT_PAIRS[(w >>> 16) & 0xff];
+      displayPairs[j + 3] = HEX_DIGIT_PAIRS[w >>> 24];
     }
-    return out;
+    return ascii.decode(displayChars);
   }
   const digest = nativeSha256d(nativeHash, bytes, start, end);
-  let out = '';
-  for (let i = 31; i >= 0; i--) out += byteHex(digest.charCodeAt(i));
-  return out;
+  for (let i = 0; i < 32; i++) displayPairs[i] = HEX_DIGIT_PAIRS[digest.charCodeAt(31 - i)];
+  return ascii.decode(displayChars);
 }
 
 /** A 32-byte hash in internal order -> display hex (reversed). */

@@ -4,7 +4,7 @@
 // Scripts and outpoint txids are views into the input: keep the input alive while you hold them.
 // Bad bytes throw ParseError with the offset; nothing is allocated for a count the bytes cannot hold.
 
-import { ByteReader } from './byte-reader.ts';
+import { ByteReader, viewOf } from './byte-reader.ts';
 import { sha256dDisplayHex } from './hash.ts';
 import { ParseError } from './parse-error.ts';
 
@@ -101,7 +101,7 @@ export function readTransaction(
   for (let i = 0; i < inputCount; i++) {
     r.need(36, 'outpoint');
     const p = r.pos;
-    const prevTxid = bytes.subarray(p, p + 32);
+    const prevTxid = viewOf(bytes, p, 32);
     const prevVout =
       (bytes[p + 32] | (bytes[p + 33] << 8) | (bytes[p + 34] << 16) | (bytes[p + 35] << 24)) >>> 0;
     r.pos = p + 36;
