@@ -27,6 +27,8 @@ export interface Block {
   transactions(options?: TransactionOptions): Iterable<Transaction>;
   /** Serialized size in bytes. */
   size: number;
+  /** Offset of the first (coinbase) transaction: readTransaction(bytes, firstTxOffset) walks them by hand. */
+  firstTxOffset: number;
 }
 
 /** BIP34 applies to blocks of version 2 and up. */
@@ -54,5 +56,5 @@ export function readBlock(bytes: Uint8Array): Block {
       throw new ParseError(`${bytes.length - at} trailing bytes after the last transaction`, at);
   }
 
-  return { header, txCount, height, transactions, size: bytes.length };
+  return { header, txCount, height, transactions, size: bytes.length, firstTxOffset: firstTxAt };
 }
