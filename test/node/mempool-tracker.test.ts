@@ -1,0 +1,136 @@
+// The mempool tracker: sequence events and raw transactions in any order, blocks, resync.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Transaction } from '../../src/bitcoin/transaction.ts';
+import { MempoolTracker, type WindowSink } from '../../src/node/mempool-tracker.ts';
+import { parseSequenceEvent, type SequenceEvent } from '../../src/node/sequence-event.ts';
+
+class FakeSink implements WindowSink {
+  readonly window = new Map<string, number>();
+  readonly log: string[] = [];
+  mined: string[] = [];
+  addTransaction(tx: Transaction, firstSeen: number): void {
+    assert.ok(!this.window.has(tx.txid), `${tx.txid} added twice`);
+    this.window.set(tx.txid, firstSeen);
+    this.log.push(`+${tx.txid}`);
+  }
+  removeTransaction(txid: string): void {
+    if (this.window.delete(txid)) this.log.push(`-${txid}`);
+  }
+  markMined(txids: Iterable<string>): void {
+    this.mined.push(...txids);
+  }
+  count(): void {}
+}
+
+const tx = (txid: string) => ({ txid }) as Transaction;
+const added = (txid: string): SequenceEvent => ({ kind: 'added', txid, mempoolSequence: 0n });
+const removed = (txid: string): SequenceEvent => ({ kind: 'removed', txid, mempoolSequence: 0n });
+
+function setup(windowSeconds = 3600) {
+  let clock = 10_000;
+  const sink = new FakeSink();
+  const tracker = new MempoolTracker(sink, { now: () => clock, windowSeconds });
+  return { sink, tracker, tick: (s: number) => (clock += s), time: () => clock };
+}
+
+describe('mempool tracker', () => {
+  it('adds a transaction once both its body and its A arrived, in either order', () => {
+    const { sink, tracker, tick } = setup();
+    tracker.rawTransaction(tx('a'));
+    assert.equal(sink.window.size, 0, 'a body alone is not a mempool entry (blocks send bodies too)');
+    tick(1);
+    tracker.sequence(added('a'));
+    tracker.sequence(added('b'));
+    assert.deepEqual([...sink.window.keys()], ['a']);
+    assert.equal(sink.window.get('a'), 10_000, 'first seen is the earlier of the two');
+    tracker.rawTransaction(tx('b'));
+    tracker.rawTransaction(tx('b'));
+    tracker.sequence(added('b'));
+    assert.deepEqual([...sink.window.keys()].sort(), ['a', 'b']);
+  });
+
+  it('removes replaced transactions but keeps mined ones', () => {
+    const { sink, tracker } = setup();
+    for (const id of ['a', 'b', 'c']) {
+      tracker.rawTransaction(tx(id));
+      tracker.sequence(added(id));
+    }
+    tracker.block({ hash: 'h1', time: 10_000, transactions: [tx('cb'), tx('a')] });
+    assert.deepEqual(sink.mined, ['cb', 'a']);
+    tracker.sequence(removed('a'));
+    tracker.sequence(removed('b'));
+    assert.deepEqual([...sink.window.keys()].sort(), ['a', 'c', 'cb']);
+    assert.deepEqual([...tracker.txids()].sort(), ['a', 'c', 'cb']);
+  });
+
+  it('does not let a removal before the body arrives resurrect the transaction', () => {
+    const { sink, tracker } = setup();
+    tracker.sequence(added('x'));
+    tracker.sequence(removed('x'));
+    tracker.rawTransaction(tx('x'));
+    assert.equal(sink.window.size, 0);
+  });
+
+  it('ages entries out and refuses ones first seen before the window', () => {
+    const { tracker, tick } = setup(100);
+    tracker.rawTransaction(tx('a'));
+    tracker.sequence(added('a'));
+    tick(101);
+    tracker.prune();
+    assert.equal(tracker.size, 0);
+  });
+
+  it('resyncs to a snapshot without doubling, then replays what came meanwhile', () => {
+    const { sink, tracker, time } = setup();
+    for (const id of ['keep', 'gone']) {
+      tracker.rawTransaction(tx(id));
+      tracker.sequence(added(id));
+    }
+    tracker.beginResync();
+    tracker.rawTransaction(tx('late'));
+    tracker.sequence(added('late'));
+    tracker.sequence(removed('keep'));
+    assert.equal(sink.window.has('late'), false, 'buffered while resyncing');
+    const result = tracker.finishResync([
+      { txid: 'keep', firstSeen: time(), mined: false },
+      { txid: 'new', firstSeen: time(), mined: true, tx: tx('new') },
+      { txid: 'nobody', firstSeen: time(), mined: false },
+    ]);
+    assert.deepEqual(result, { added: 1, removed: 1, missingBodies: 1 });
+    assert.deepEqual([...sink.window.keys()].sort(), ['late', 'new']);
+    assert.deepEqual([...tracker.txids()].sort(), ['late', 'new']);
+  });
+
+  it('reports A events whose body never came', () => {
+    const { tracker, tick, sink } = setup();
+    tracker.sequence(added('slow'));
+    tick(5);
+    assert.deepEqual(tracker.bodiesOverdue(3), ['slow']);
+    tracker.bodyFetched(tx('slow'));
+    assert.ok(sink.window.has('slow'));
+    assert.deepEqual(tracker.bodiesOverdue(0), []);
+  });
+});
+
+describe('sequence events', () => {
+  it('decodes A/R with the mempool sequence and C/D with the block hash', () => {
+    const hash = Buffer.alloc(32, 0xab);
+    const a = Buffer.concat([hash, Buffer.from('A'), Buffer.from([5, 0, 0, 0, 0, 0, 0, 1])]);
+    assert.deepEqual(parseSequenceEvent(a), {
+      kind: 'added',
+      txid: 'ab'.repeat(32),
+      mempoolSequence: (1n << 56n) + 5n,
+    });
+    assert.deepEqual(parseSequenceEvent(Buffer.concat([hash, Buffer.from('D')])), {
+      kind: 'disconnected',
+      blockHash: 'ab'.repeat(32),
+    });
+    assert.equal(parseSequenceEvent(Buffer.concat([hash, Buffer.from('X')])), null);
+    assert.equal(
+      parseSequenceEvent(Buffer.concat([hash, Buffer.from('A')])),
+      null,
+      'A without its mempool sequence',
+    );
+  });
+});
