@@ -10,7 +10,7 @@ function register(name: string, summary: string, load: () => Promise<{ command: 
   COMMANDS[name] = { summary, load: async () => (await load()).command };
 }
 
-// register('block', 'print a JSON summary of a raw block file', () => import('./commands/block.ts'));
+register('block', 'print a JSON summary of a block file (raw or hex)', () => import('./commands/block-file.ts'));
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
