@@ -91,7 +91,7 @@ export class MempoolSync {
     const { endpoints, sink } = this.options;
     this.tracker.beginResync();
     this.listener = new ZmqListener(endpoints, {
-      message: (m) => this.onMessage(m),
+      message: (m) => this.handleMessage(m),
       gap: (topic, expected, received) => {
         sink.count('zmq_gaps');
         this.log(`lost ZMQ ${topic} messages (expected #${expected}, got #${received}); resynchronising`);
@@ -139,7 +139,8 @@ export class MempoolSync {
 
   // ---- messages ---------------------------------------------------------------------------------
 
-  private onMessage(message: ZmqMessage): void {
+  /** One ZMQ message: parsed and applied to the window (public so the ingest benchmark drives the same path). */
+  handleMessage(message: ZmqMessage): void {
     const { sink } = this.options;
     sink.noteMessage();
     try {

@@ -36,10 +36,10 @@ const DEFAULT_RECONNECT_INTERVAL_MS = 100;
 /** Backing off beyond one second would eat into those 5 s while the node is down for long. */
 const DEFAULT_RECONNECT_MAX_INTERVAL_MS = 1000;
 /**
- * A mainnet block connect sends several thousand rawtx messages at once; a deep queue keeps a
- * short stall of our event loop from turning into lost messages (~1 kB each).
+ * A mainnet block connect sends several thousand rawtx messages at once; a queue of ~10 s of peak
+ * mainnet traffic (~1 kB a message) keeps a short stall of our event loop from losing messages.
  */
-const DEFAULT_RECEIVE_HIGH_WATER_MARK = 200_000;
+const DEFAULT_RECEIVE_HIGH_WATER_MARK = 50_000;
 /** Heartbeats detect a node that vanished without closing the TCP connection (host down). */
 const HEARTBEAT_INTERVAL_MS = 2000;
 const HEARTBEAT_TIMEOUT_MS = 6000;

@@ -1,0 +1,97 @@
+// The confirmed-block window price: the price of the last N blocks (default 144, about a day),
+// kept up to date as blocks arrive, to seed the live estimate. One PriceWindow holds the
+// transactions of those blocks; a new tip adds the new blocks and drops the ones that fell out
+// (and the ones a reorg replaced), so each block is fetched and parsed once. Keyed by the tip
+// hash: the same tip is never estimated twice.
+
+import { type Estimate, PriceWindow } from '../oracle/window.ts';
+import type { BlockSource } from './block-source.ts';
+
+/** About one day of blocks: enough outputs for a confident price, recent enough to be close to the live one. */
+export const DEFAULT_BLOCK_WINDOW_BLOCKS = 144;
+
+export interface BlockWindowOptions {
+  blocks?: number;
+  /** Each new price (null when the blocks give none). */
+  onPrice?: (price: number | null, estimate: Estimate) => void;
+  /** Progress of a fill ("pricing the last 144 blocks: 37/144"). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export class BlockWindowPrice {
+  readonly blocks: number;
+  private readonly source: BlockSource;
+  private readonly options: BlockWindowOptions;
+  private readonly window = new PriceWindow();
+  /** Blocks in the window: hash → their txids. */
+  private readonly held = new Map<string, string[]>();
+  private tipHash: string | null = null;
+  private latest: Estimate | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(source: BlockSource, options: BlockWindowOptions = {}) {
+    this.source = source;
+    this.options = options;
+    this.blocks = options.blocks ?? DEFAULT_BLOCK_WINDOW_BLOCKS;
+  }
+
+  get estimate(): Estimate | null {
+    return this.latest;
+  }
+
+  get price(): number | null {
+    return this.latest?.ok ? this.latest.price : null;
+  }
+
+  /** Brings the window to the current tip; concurrent calls share one run (and one rerun). */
+  refresh(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    const run = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.refreshOnce();
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    this.running = run;
+    return run;
+  }
+
+  private async refreshOnce(): Promise<void> {
+    const tip = await this.source.tipHeight();
+    const from = Math.max(0, tip - this.blocks + 1);
+    const heights = Array.from({ length: tip - from + 1 }, (_, i) => from + i);
+    const hashes = (await this.source.hashesAt(heights)).filter((h): h is string => h !== null);
+    const tipHash = hashes.at(-1) ?? null;
+    if (tipHash !== null && tipHash === this.tipHash) return;
+    const wanted = new Set(hashes);
+    for (const [hash, txids] of this.held) {
+      if (wanted.has(hash)) continue;
+      for (const txid of txids) this.window.remove(txid);
+      this.held.delete(hash);
+    }
+    const missing = hashes.filter((h) => !this.held.has(h));
+    let done = 0;
+    if (missing.length > 1) this.options.onProgress?.(0, missing.length);
+    for await (const block of this.source.fetchBlocks(missing)) {
+      const txids: string[] = [];
+      for (const tx of block.transactions()) {
+        this.window.add(tx, block.header.time);
+        txids.push(tx.txid);
+      }
+      this.held.set(block.header.hash, txids);
+      done++;
+      if (missing.length > 1) this.options.onProgress?.(done, missing.length);
+    }
+    this.tipHash = tipHash;
+    this.latest = this.window.estimate();
+    this.options.onPrice?.(this.price, this.latest);
+  }
+}

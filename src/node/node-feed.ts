@@ -1,0 +1,193 @@
+// The live feed from a real node, assembled: a NodeConfig in, a LiveFeed out (plus the node's
+// confirmed-block prices for the HTTP API). Creating it checks the node — reachable, credentials,
+// warm-up (waited for, with status lines), network, ZMQ topics — and fails with one clear sentence
+// and a hint. start() subscribes, fills the window from the node (mempool + blocks of the last
+// `windowSeconds`), then keeps it in step (MempoolSync); the confirmed-block window price (last
+// 144 blocks) is computed in the background and seeds the live estimate.
+
+import type {
+  EvidencePoint,
+  FeedHealth,
+  LiveFeed,
+  LiveHistogram,
+  LiveState,
+  LiveUpdate,
+} from '../live/feed.ts';
+import { Orchestrator } from '../live/orchestrator.ts';
+import type { PriceWindow } from '../oracle/window.ts';
+import { BlockPrices } from './block-prices.ts';
+import { BlockSource } from './block-source.ts';
+import { BlockWindowPrice, DEFAULT_BLOCK_WINDOW_BLOCKS } from './block-window-price.ts';
+import { MempoolSync } from './mempool-sync.ts';
+import { describeNodeConfig, type NodeConfig, type ZmqEndpoints } from './node-config.ts';
+import { type ChainInfo, connectToNode, explainNodeError } from './node-connection.ts';
+import type { RpcClient } from './rpc-client.ts';
+import { discoverZmqEndpoints } from './zmq-endpoints.ts';
+
+/** Three hours: the product's live window (see the estimator notes). */
+const DEFAULT_WINDOW_SECONDS = 3 * 60 * 60;
+
+export interface NodeFeedOptions {
+  /** Unix seconds; defaults to the wall clock. */
+  now?: () => number;
+  windowSeconds?: number;
+  updateIntervalMs?: number;
+  /** Blocks in the confirmed-block window price (0 turns it off). */
+  blockWindowBlocks?: number;
+  /** Status and progress lines for the operator's console. Never contains a secret. */
+  onStatus?: (line: string) => void;
+  /** Stop waiting for a warming-up node after this long (default: wait). */
+  warmupTimeoutMs?: number;
+  /** The live window (tests pass their own to inspect it). */
+  window?: PriceWindow;
+}
+
+export class NodeFeed implements LiveFeed {
+  readonly source = 'node' as const;
+  readonly config: NodeConfig;
+  readonly chain: ChainInfo;
+  readonly endpoints: ZmqEndpoints;
+  readonly rpc: RpcClient;
+  /** Confirmed-block prices (BlockPriceReader for `GET /api/v1/blocks/:heightOrHash/price`). */
+  readonly blockPrices: BlockPrices;
+  readonly blockWindow: BlockWindowPrice | null;
+  readonly orchestrator: Orchestrator;
+  readonly sync: MempoolSync;
+  private readonly status: (line: string) => void;
+
+  constructor(
+    config: NodeConfig,
+    rpc: RpcClient,
+    chain: ChainInfo,
+    endpoints: ZmqEndpoints,
+    options: NodeFeedOptions,
+  ) {
+    this.config = config;
+    this.rpc = rpc;
+    this.chain = chain;
+    this.endpoints = endpoints;
+    this.status = options.onStatus ?? (() => {});
+    const now = options.now ?? (() => Date.now() / 1000);
+    const windowSeconds = options.windowSeconds ?? DEFAULT_WINDOW_SECONDS;
+    const source = new BlockSource(rpc);
+    this.blockPrices = new BlockPrices(source);
+    this.orchestrator = new Orchestrator({
+      source: 'node',
+      now,
+      windowSeconds,
+      updateIntervalMs: options.updateIntervalMs,
+      window: options.window,
+      start: () => this.startSource(),
+      stop: () => this.stopSource(),
+    });
+    const blocks = options.blockWindowBlocks ?? DEFAULT_BLOCK_WINDOW_BLOCKS;
+    this.blockWindow =
+      blocks > 0
+        ? new BlockWindowPrice(source, {
+            blocks,
+            onPrice: (price, estimate) => {
+              this.orchestrator.setBlockWindowPrice(price);
+              this.status(
+                price === null
+                  ? `the last ${blocks} blocks give no price (${estimate.ok ? '' : estimate.reason}); the live estimate searches without a seed`
+                  : `the last ${blocks} blocks price bitcoin at $${price.toFixed(2)}; seeding the live estimate with it`,
+              );
+            },
+            onProgress: (done, total) => {
+              if (done === 0 || done === total || done % 24 === 0)
+                this.status(`pricing the last ${blocks} blocks: ${done}/${total} fetched`);
+            },
+          })
+        : null;
+    this.sync = new MempoolSync({
+      rpc,
+      blocks: source,
+      endpoints,
+      sink: this.orchestrator,
+      now,
+      windowSeconds,
+      onChainChange: () => this.refreshBlockWindow(),
+      log: this.status,
+    });
+  }
+
+  private async startSource(): Promise<void> {
+    this.status(
+      `following the mempool of the ${describeNodeConfig(this.config)}; ZMQ ${Object.entries(this.endpoints)
+        .map(([t, e]) => `${t} ${e}`)
+        .join(', ')}`,
+    );
+    await this.sync.start();
+    this.refreshBlockWindow();
+  }
+
+  private async stopSource(): Promise<void> {
+    await this.sync.stop();
+    this.rpc.close();
+  }
+
+  private refreshBlockWindow(): void {
+    this.blockWindow?.refresh().catch((error) => {
+      this.status(
+        `could not price the last ${this.blockWindow?.blocks} blocks: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    });
+  }
+
+  /** Txids the mempool tracker holds (mempool + mined in the window's span). */
+  trackedTxids(): Set<string> {
+    return this.sync.tracker.txids();
+  }
+
+  /** Txids in the price window. */
+  windowTxids(): Set<string> {
+    return this.orchestrator.windowTxids();
+  }
+
+  // ---- LiveFeed ---------------------------------------------------------------------------------
+
+  current(): LiveState | null {
+    return this.orchestrator.current();
+  }
+  evidence(limit: number): EvidencePoint[] {
+    return this.orchestrator.evidence(limit);
+  }
+  histogram(): LiveHistogram | null {
+    return this.orchestrator.histogram();
+  }
+  health(): FeedHealth {
+    return this.orchestrator.health();
+  }
+  onUpdate(listener: (update: LiveUpdate) => void): () => void {
+    return this.orchestrator.onUpdate(listener);
+  }
+  start(): Promise<void> {
+    return this.orchestrator.start();
+  }
+  stop(): Promise<void> {
+    return this.orchestrator.stop();
+  }
+}
+
+/**
+ * Checks the node and builds the feed (not started). Throws UserError with a hint for every
+ * problem the user can fix; waits (with status lines) while the node warms up.
+ */
+export async function createNodeFeed(config: NodeConfig, options: NodeFeedOptions = {}): Promise<NodeFeed> {
+  const { rpc, chain } = await connectToNode(config, {
+    onStatus: options.onStatus,
+    warmupTimeoutMs: options.warmupTimeoutMs,
+  });
+  try {
+    const endpoints = await discoverZmqEndpoints(rpc, config);
+    if (chain.initialBlockDownload) {
+      options.onStatus?.(
+        'the node is still catching up with the chain (initial block download); live prices may lag until it is done',
+      );
+    }
+    return new NodeFeed(config, rpc, chain, endpoints, options);
+  } catch (error) {
+    rpc.close();
+    throw explainNodeError(error, config);
+  }
+}
