@@ -53,56 +53,55 @@ test('real mainnet blocks', { skip: blocks === null ? REAL_DATA_MISSING : false 
   }
 });
 
-test(
-  'every real transaction agrees with bitcoinjs-lib (txid, sizes, inputs, witnesses, outputs)',
-  { skip: blocks === null ? REAL_DATA_MISSING : false },
-  () => {
-    let checked = 0;
-    for (const expected of blocks ?? []) {
-      const bytes = readRealBlock(expected);
-      const block = readBlock(bytes);
-      let at = block.firstTxOffset;
-      for (let i = 0; i < block.txCount; i++) {
-        const { tx, end } = readTransaction(bytes, at);
-        const other = BitcoinJsTransaction.fromBuffer(bytes.subarray(at, end));
-        const where = `block ${expected.height} tx ${i}`;
-        assert.equal(tx.txid, other.getId(), where);
-        assert.equal(tx.size, other.byteLength(), where);
-        assert.equal(tx.weight, other.weight(), where);
-        assert.equal(tx.vsize, other.virtualSize(), where);
-        assert.equal(tx.version, other.version >>> 0, where);
-        assert.equal(tx.locktime, other.locktime, where);
-        assert.equal(tx.segwit, other.hasWitnesses(), where);
-        assert.equal(tx.isCoinbase, other.isCoinbase(), where);
-        assert.equal(tx.inputs.length, other.ins.length, where);
-        tx.inputs.forEach((input, k) => {
-          const theirs = other.ins[k];
-          assert.deepEqual(input.prevTxid, new Uint8Array(theirs.hash), where);
-          assert.equal(input.prevVout, theirs.index, where);
-          assert.deepEqual(input.scriptSig, new Uint8Array(theirs.script), where);
-          assert.equal(input.sequence, theirs.sequence, where);
-          const witness = theirs.witness;
-          assert.equal(input.witnessItems, witness.length, where);
-          const largest = witness.reduce((m, item) => Math.max(m, item.length), 0);
-          assert.equal(input.witnessLargestItem, largest, where);
-          const serialized =
-            witness.length === 0
-              ? 0
-              : varintSize(witness.length) + witness.reduce((s, item) => s + varintSize(item.length) + item.length, 0);
-          assert.equal(input.witnessBytes, serialized, where);
-        });
-        assert.equal(tx.outputs.length, other.outs.length, where);
-        tx.outputs.forEach((output, k) => {
-          assert.equal(BigInt(output.value), other.outs[k].value, where);
-          assert.deepEqual(output.script, new Uint8Array(other.outs[k].script), where);
-        });
-        at = end;
-        checked++;
-      }
+test('every real transaction agrees with bitcoinjs-lib (txid, sizes, inputs, witnesses, outputs)', {
+  skip: blocks === null ? REAL_DATA_MISSING : false,
+}, () => {
+  let checked = 0;
+  for (const expected of blocks ?? []) {
+    const bytes = readRealBlock(expected);
+    const block = readBlock(bytes);
+    let at = block.firstTxOffset;
+    for (let i = 0; i < block.txCount; i++) {
+      const { tx, end } = readTransaction(bytes, at);
+      const other = BitcoinJsTransaction.fromBuffer(bytes.subarray(at, end));
+      const where = `block ${expected.height} tx ${i}`;
+      assert.equal(tx.txid, other.getId(), where);
+      assert.equal(tx.size, other.byteLength(), where);
+      assert.equal(tx.weight, other.weight(), where);
+      assert.equal(tx.vsize, other.virtualSize(), where);
+      assert.equal(tx.version, other.version >>> 0, where);
+      assert.equal(tx.locktime, other.locktime, where);
+      assert.equal(tx.segwit, other.hasWitnesses(), where);
+      assert.equal(tx.isCoinbase, other.isCoinbase(), where);
+      assert.equal(tx.inputs.length, other.ins.length, where);
+      tx.inputs.forEach((input, k) => {
+        const theirs = other.ins[k];
+        assert.deepEqual(input.prevTxid, new Uint8Array(theirs.hash), where);
+        assert.equal(input.prevVout, theirs.index, where);
+        assert.deepEqual(input.scriptSig, new Uint8Array(theirs.script), where);
+        assert.equal(input.sequence, theirs.sequence, where);
+        const witness = theirs.witness;
+        assert.equal(input.witnessItems, witness.length, where);
+        const largest = witness.reduce((m, item) => Math.max(m, item.length), 0);
+        assert.equal(input.witnessLargestItem, largest, where);
+        const serialized =
+          witness.length === 0
+            ? 0
+            : varintSize(witness.length) +
+              witness.reduce((s, item) => s + varintSize(item.length) + item.length, 0);
+        assert.equal(input.witnessBytes, serialized, where);
+      });
+      assert.equal(tx.outputs.length, other.outs.length, where);
+      tx.outputs.forEach((output, k) => {
+        assert.equal(BigInt(output.value), other.outs[k].value, where);
+        assert.deepEqual(output.script, new Uint8Array(other.outs[k].script), where);
+      });
+      at = end;
+      checked++;
     }
-    assert.ok(checked > 10_000, `checked ${checked} transactions`);
-  },
-);
+  }
+  assert.ok(checked > 10_000, `checked ${checked} transactions`);
+});
 
 function varintSize(n: number): number {
   return n < 0xfd ? 1 : n <= 0xffff ? 3 : n <= 0xffffffff ? 5 : 9;
