@@ -10,7 +10,21 @@ function register(name: string, summary: string, load: () => Promise<{ command: 
   COMMANDS[name] = { summary, load: async () => (await load()).command };
 }
 
-register('block', 'print a JSON summary of a block file (raw or hex)', () => import('./commands/block-file.ts'));
+register(
+  'block',
+  'summarise a block file, or price a block (height or hash) from your node',
+  () => import('./commands/block.ts'),
+);
+register(
+  'blocks',
+  'price the last N blocks of your node (default 144)',
+  () => import('./commands/blocks.ts'),
+);
+register(
+  'day',
+  'price one UTC day (YYYY-MM-DD) from the blocks of your node',
+  () => import('./commands/day.ts'),
+);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
