@@ -93,8 +93,6 @@ test('summary of a crafted block', () => {
   assert.equal(summary.weight, stripped * 3 + block.length);
   assert.equal(summary.meetsTarget, true);
   assert.equal(summary.merkleRootMatches, true);
-  const other = BitcoinJsBlock.fromBuffer(readFileSync(`${REAL_DATA_DIR}${entry.file}`));
-  assert.equal(summary.weight, other.weight(), 'block weight as bitcoinjs-lib computes it');
 });
 
 test('a block whose merkle root does not match is reported, not hidden', () => {
