@@ -157,7 +157,7 @@ test('hex files are accepted, with or without the .hex extension and line breaks
 test('errors are one clear line (no stack trace) with the right exit code', () => {
   const cases: [string[], number, RegExp][] = [
     [['block', join(dir, 'missing.raw')], 1, /^chainprice: no such file: .*missing\.raw$/],
-    [['block'], 2, /^chainprice: block: which block\? Give a block FILE$/],
+    [['block'], 2, /^chainprice: block: which block\?/],
     [['block', rawPath, rawPath], 2, /give exactly one block FILE/],
     [['block', '--frobnicate', rawPath], 2, /^chainprice: block: unknown option --frobnicate$/],
     [['block', dir], 1, /is a directory, not a block file$/],
