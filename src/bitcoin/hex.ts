@@ -25,11 +25,6 @@ export function bytesToReversedHex(bytes: Uint8Array, start = 0, end = bytes.len
   return out;
 }
 
-/** The two hex digits of one byte. */
-export function byteHex(byte: number): string {
-  return HEX_PAIRS[byte & 0xff];
-}
-
 /** Decodes hex (either case) to bytes; throws a plain Error naming the problem on bad input. */
 export function hexToBytes(hex: string): Uint8Array {
   if (hex.length % 2 !== 0) throw new Error(`hex has an odd number of digits (${hex.length})`);
