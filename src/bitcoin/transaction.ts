@@ -87,11 +87,13 @@ export function readTransaction(
   let segwit = false;
   const markerAt = r.pos;
   if (markerAt < bytes.length && bytes[markerAt] === 0) {
-    // BIP144: a zero where the input count would be is the marker; the flag byte must be 1.
+    // BIP144: a zero where the input count would be is the marker; the flag byte must be 1. (So a
+    // legacy transaction with no inputs cannot be expressed; none is valid anyway.)
     r.pos++;
     const flag = r.u8('segwit flag');
-    if (flag !== 1)
+    if (flag !== 1) {
       throw new ParseError(`unknown segwit flag 0x${flag.toString(16).padStart(2, '0')}`, markerAt + 1);
+    }
     segwit = true;
   }
 
