@@ -25,6 +25,13 @@ register(
   'price one UTC day (YYYY-MM-DD) from the blocks of your node',
   () => import('./commands/day.ts'),
 );
+register('estimate', 'estimate the price from raw block files', () => import('./commands/estimate.ts'));
+register('eval', 'judge the estimator on the real dev blocks', () => import('./commands/eval.ts'));
+register(
+  'calibrate',
+  'measure the comb of round dollar amounts on the real dev blocks',
+  () => import('./commands/calibrate.ts'),
+);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {

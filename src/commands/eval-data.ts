@@ -1,0 +1,208 @@
+// Loading the real dev data (../shared/data/real) for `chainprice eval` and `chainprice calibrate`:
+// raw blocks, the derived output lists and the esplora BRC-20 block, each as a window of candidate
+// outputs with its reference price and the protocol's seed. In: the data folder. Out: DevBlock[].
+// File problems become UserErrors naming the file.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
+import { readBlock } from '../bitcoin/block.ts';
+import type { CandidateSource } from '../oracle/candidate-source.ts';
+import {
+  type DailyPrice,
+  type ManifestRow,
+  parseDailyPrices,
+  parseManifest,
+  previousDayClose,
+  referencePrice,
+  utcDate,
+} from '../oracle/dev-data.ts';
+import { transactionFromEsplora } from '../oracle/esplora-transaction.ts';
+import type { FilterProfile } from '../oracle/filter-profile.ts';
+import { candidatesFromOutputList } from '../oracle/output-list.ts';
+import { PriceWindow } from '../oracle/window.ts';
+import { UserError } from './command.ts';
+
+/** `../shared/data/real` next to the repository. */
+export const DEFAULT_DATA_DIR = new URL('../../../shared/data/real/', import.meta.url).pathname;
+
+export type DevSource = 'block' | 'output-list' | 'esplora';
+
+export interface DevBlock {
+  label: string;
+  height: number;
+  time: number;
+  source: DevSource;
+  /** Transactions in the block. */
+  transactions: number;
+  candidates: CandidateSource;
+  /** Per-height exchange price, else the day's close; null when no price is known. */
+  reference: number | null;
+  referenceKind: 'height' | 'day close' | 'none';
+  /** The previous UTC day's close: the seed of the seeded mode. */
+  seed: number | null;
+  day: DailyPrice | null;
+  /** Filter rules the source could not apply. */
+  unchecked: string[];
+}
+
+function read(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read ${path}${code ? ` (${code})` : ''}`);
+  }
+}
+
+function progress(text: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+}
+
+export function endProgress(): void {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+}
+
+export interface LoadOptions {
+  profile: FilterProfile;
+  /** Also load the output lists and the esplora block (eval); calibrate uses raw blocks only. */
+  extras: boolean;
+}
+
+export function loadDevBlocks(dir: string, options: LoadOptions): DevBlock[] {
+  const manifestPath = join(dir, 'blocks_manifest.csv');
+  if (!existsSync(manifestPath))
+    throw new UserError(`no real data at ${dir} (blocks_manifest.csv is missing)`, {
+      hint: 'pass --data DIR, the folder holding blocks_manifest.csv, blocks/ and prices/',
+    });
+  let manifest: ManifestRow[];
+  let daily: Map<string, DailyPrice>;
+  try {
+    manifest = parseManifest(read(manifestPath).toString('utf8'));
+    const pricesDir = join(dir, 'prices');
+    const dailyFile = existsSync(pricesDir)
+      ? readdirSync(pricesDir).find((f) => f.startsWith('btc_usd_daily_ohlc') && f.endsWith('.csv'))
+      : undefined;
+    if (dailyFile === undefined)
+      throw new UserError(`no daily price file (prices/btc_usd_daily_ohlc*.csv) in ${dir}`);
+    daily = parseDailyPrices(read(join(pricesDir, dailyFile)).toString('utf8'));
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`bad real-data table in ${dir}: ${(error as Error).message}`);
+  }
+
+  const describe = (
+    height: number,
+    time: number,
+  ): Pick<DevBlock, 'reference' | 'referenceKind' | 'seed' | 'day'> => {
+    const row = manifest.find((r) => r.height === height);
+    const day = row?.day ?? daily.get(utcDate(time)) ?? null;
+    const reference = row ? referencePrice(row) : (day?.close ?? null);
+    return {
+      reference,
+      referenceKind: row?.heightPrice ? 'height' : reference !== null ? 'day close' : 'none',
+      seed: previousDayClose(daily, time),
+      day,
+    };
+  };
+
+  const blocks: DevBlock[] = [];
+  const rows = manifest.filter((r) => r.file.endsWith('.raw'));
+  for (const [i, row] of rows.entries()) {
+    progress(`loading block ${i + 1}/${rows.length} (${row.height})`);
+    const path = join(dir, row.file);
+    const window = new PriceWindow({ profile: options.profile });
+    let time: number;
+    let transactions = 0;
+    try {
+      const block = readBlock(read(path));
+      time = block.header.time;
+      for (const tx of block.transactions()) {
+        window.add(tx, time);
+        transactions++;
+      }
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new UserError(`${path}: not a valid block (${(error as Error).message})`);
+    }
+    blocks.push({
+      label: String(row.height),
+      height: row.height,
+      time,
+      source: 'block',
+      transactions,
+      candidates: window,
+      unchecked: [],
+      ...describe(row.height, time),
+    });
+  }
+
+  if (options.extras) {
+    const derived = join(dir, 'derived');
+    const lists = existsSync(derived)
+      ? readdirSync(derived)
+          .filter((f) => f.endsWith('.outputs.csv'))
+          .sort()
+      : [];
+    for (const file of lists) {
+      progress(`loading output list ${file}`);
+      const path = join(derived, file);
+      let list: ReturnType<typeof candidatesFromOutputList>;
+      try {
+        list = candidatesFromOutputList(read(path).toString('utf8'), options.profile);
+      } catch (error) {
+        throw new UserError(`${path}: ${(error as Error).message}`);
+      }
+      const height = list.height ?? Number(/block-(\d+)/.exec(file)?.[1] ?? 0);
+      blocks.push({
+        label: `${height}`,
+        height,
+        time: list.time,
+        source: 'output-list',
+        transactions: list.transactions,
+        candidates: list.candidates,
+        unchecked: list.unchecked,
+        ...describe(height, list.time),
+      });
+    }
+    const esplora = join(dir, 'esplora');
+    const jsons = existsSync(esplora)
+      ? readdirSync(esplora)
+          .filter((f) => f.endsWith('.txs.json.br'))
+          .sort()
+      : [];
+    for (const file of jsons) {
+      progress(`loading ${file}`);
+      const path = join(esplora, file);
+      const window = new PriceWindow({ profile: options.profile });
+      let time = 0;
+      let transactions = 0;
+      try {
+        const txs = JSON.parse(brotliDecompressSync(read(path)).toString('utf8')) as unknown[];
+        if (!Array.isArray(txs)) throw new Error('not a list of transactions');
+        for (const json of txs) {
+          const blockTime = (json as { status?: { block_time?: number } }).status?.block_time;
+          if (typeof blockTime === 'number') time = blockTime;
+          window.add(transactionFromEsplora(json), time);
+          transactions++;
+        }
+      } catch (error) {
+        if (error instanceof UserError) throw error;
+        throw new UserError(`${path}: ${(error as Error).message}`);
+      }
+      const height = Number(/block-(\d+)/.exec(file)?.[1] ?? 0);
+      blocks.push({
+        label: `${height}`,
+        height,
+        time,
+        source: 'esplora',
+        transactions,
+        candidates: window,
+        unchecked: [],
+        ...describe(height, time),
+      });
+    }
+  }
+  endProgress();
+  return blocks;
+}

@@ -1,0 +1,136 @@
+// The coarse price: slide the comb of round dollar amounts along the log histogram and score every
+// price on the bin grid. In: cumulative counts, the comb model and a range of shifts (a shift is
+// log10(price) in bins, log-scale.ts). Out: one score per shift.
+//
+// The score of a price is a log-likelihood ratio (natural log): how much better the histogram is
+// explained by "round-dollar spikes sit at U / price" than by the local background alone. Each
+// amount U expects a × mu(U) extra outputs in its tooth, mu(U) = weight(U) × N (N candidate
+// outputs, weight measured by calibration.ts); a tooth holding `peak` outputs against
+// `background` adds, under a Poisson model,
+//
+//     peak × ln(1 + a × mu / background) − a × mu
+//
+// so a spike where one is expected scores, an empty tooth where a popular amount should be costs,
+// and popular amounts ($10, $20, $100) weigh more than rare ones. The background of a tooth that
+// overlaps a round bitcoin amount (0.01 BTC…) includes the crowd found there (bitcoin-crowds.ts),
+// so those crowds, which sit still whatever the price, never vote for a price. The activity a ≥ 0 is fitted
+// at every price (windows differ in how many of their outputs are payments), so the score
+// rewards the comb's *shape*: because the weights differ from decade to decade (a measured, broad
+// bump around typical payment sizes), the true price beats its ×2, ×5 and ×10 aliases, where the
+// same spikes meet the wrong amounts.
+
+import { crowdUnder, measureBitcoinCrowds } from './bitcoin-crowds.ts';
+import type { CombModel } from './comb-model.ts';
+import { usdPosition } from './log-scale.ts';
+import { type CumulativeCounts, measureTooth, type ToothCounts } from './tooth.ts';
+
+/**
+ * The least background a tooth is compared with, in outputs: a tooth in an empty stretch of the
+ * scale then needs a few outputs, not one, to look like a spike.
+ */
+export const BACKGROUND_FLOOR = 0.5;
+
+/** The fitted activity stays within [0, MAX_ACTIVITY]: a window with ten times the dev blocks'
+ * share of round payments is not a payment window but a few wallets repeating one amount. */
+export const MAX_ACTIVITY = 10;
+/** Newton steps for the activity: the score is concave in it, five steps reach 1e-6. */
+const ACTIVITY_STEPS = 8;
+
+/**
+ * The best log-likelihood ratio over the activity a: teeth j with `peak[j]` outputs, background
+ * `background[j]` (floored) and expected excess `mu[j]` at a = 1.
+ */
+export function profileScore(
+  peak: Float64Array,
+  background: Float64Array,
+  mu: Float64Array,
+  n: number,
+): number {
+  // Slope at a = 0: Σ peak·mu/bg − Σ mu. Not positive: the best activity is 0, the score 0.
+  let slope0 = 0;
+  let muSum = 0;
+  for (let j = 0; j < n; j++) {
+    slope0 += (peak[j] * mu[j]) / background[j];
+    muSum += mu[j];
+  }
+  if (!(slope0 > muSum)) return 0;
+  let a = 1;
+  for (let step = 0; step < ACTIVITY_STEPS; step++) {
+    let d1 = -muSum;
+    let d2 = 0;
+    for (let j = 0; j < n; j++) {
+      const r = mu[j] / (background[j] + a * mu[j]);
+      d1 += peak[j] * r;
+      d2 -= peak[j] * r * r;
+    }
+    if (!(d2 < 0)) break;
+    let next = a - d1 / d2;
+    if (!(next > 0)) next = a / 2;
+    if (next > MAX_ACTIVITY) next = MAX_ACTIVITY;
+    if (Math.abs(next - a) < 1e-9) {
+      a = next;
+      break;
+    }
+    a = next;
+  }
+  let score = 0;
+  for (let j = 0; j < n; j++) score += peak[j] * Math.log1p((a * mu[j]) / background[j]) - a * mu[j];
+  return Math.max(0, score);
+}
+
+/** Scores of shifts firstShift, firstShift + 1, …, lastShift (integers), in that order. */
+export function combScores(
+  cum: CumulativeCounts,
+  model: CombModel,
+  firstShift: number,
+  lastShift: number,
+): Float64Array {
+  const n = Math.max(0, lastShift - firstShift + 1);
+  const scores = new Float64Array(n);
+  const amounts = model.amounts;
+  const positions = new Float64Array(amounts.length);
+  const expected = new Float64Array(amounts.length);
+  for (let j = 0; j < amounts.length; j++) {
+    positions[j] = usdPosition(amounts[j].usd);
+    expected[j] = amounts[j].weight * cum.total;
+  }
+  const crowds = measureBitcoinCrowds(cum, BACKGROUND_FLOOR);
+  const peaks = new Float64Array(amounts.length);
+  const backgrounds = new Float64Array(amounts.length);
+  const mus = new Float64Array(amounts.length);
+  const tooth: ToothCounts = { peak: 0, background: 0 };
+  for (let k = 0; k < n; k++) {
+    const shift = firstShift + k;
+    let teeth = 0;
+    for (let j = 0; j < amounts.length; j++) {
+      const x = positions[j] - shift;
+      if (!measureTooth(cum, x, tooth)) continue;
+      peaks[teeth] = tooth.peak;
+      backgrounds[teeth] = Math.max(tooth.background, BACKGROUND_FLOOR) + crowdUnder(crowds, x);
+      mus[teeth] = expected[j];
+      teeth++;
+    }
+    scores[k] = profileScore(peaks, backgrounds, mus, teeth);
+  }
+  return scores;
+}
+
+/** Index of the highest score (the lowest index on ties), or -1 for an empty list. */
+export function bestIndex(scores: Float64Array): number {
+  let best = -1;
+  for (let i = 0; i < scores.length; i++) if (best < 0 || scores[i] > scores[best]) best = i;
+  return best;
+}
+
+/**
+ * The best score at least `minDistance` indexes away from `peak`: the strongest rival price.
+ * Returns -1 when no index is that far.
+ */
+export function bestRivalIndex(scores: Float64Array, peak: number, minDistance: number): number {
+  let best = -1;
+  for (let i = 0; i < scores.length; i++) {
+    if (Math.abs(i - peak) < minDistance) continue;
+    if (best < 0 || scores[i] > scores[best]) best = i;
+  }
+  return best;
+}

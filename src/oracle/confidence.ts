@@ -1,0 +1,31 @@
+// How much to trust an estimate, in [0, 1]. In: what the search and the refinement saw (the
+// comb's lead over the best rival price, the amount of data and evidence, the spread of the
+// cloud). Out: a number that is calibrated on the dev blocks: `chainprice eval` prints, per
+// confidence bucket, the median error and the share within 2 %, and higher must mean smaller.
+
+export interface ConfidenceInputs {
+  /** Comb score of the chosen price minus that of the best rival price (log-likelihood, nats). */
+  margin: number;
+  /** The chosen price's comb score (nats). */
+  score: number;
+  /** Candidate outputs in the window. */
+  candidates: number;
+  /** Evidence points the refined price rests on. */
+  used: number;
+}
+
+/** A lead of this many nats over the best rival gives 63 % of full trust from the margin term. */
+export const MARGIN_SCALE = 10;
+/** Windows with fewer candidate outputs get no trust at all: single tiny blocks. */
+export const CANDIDATES_NONE = 300;
+/** Windows with this many candidate outputs or more are trusted fully as far as size goes. */
+export const CANDIDATES_FULL = 1500;
+
+export function confidenceOf(inputs: ConfidenceInputs): number {
+  const { margin, candidates } = inputs;
+  if (!(margin > 0) || !(candidates > CANDIDATES_NONE)) return 0;
+  const fromMargin = 1 - Math.exp(-margin / MARGIN_SCALE);
+  const fromSize = Math.min(1, (candidates - CANDIDATES_NONE) / (CANDIDATES_FULL - CANDIDATES_NONE));
+  const c = fromMargin * fromSize;
+  return Math.min(1, Math.max(0, c));
+}
