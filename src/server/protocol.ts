@@ -30,6 +30,8 @@ export interface PriceMessage {
   timestamp: number;
   /** The window's histogram and comb: in every snapshot, and in updates when it changed (at most every few seconds). */
   histogram?: LiveHistogram;
+  /** Snapshot only: how many updates this client missed because it fell behind (0 on a first snapshot). */
+  missed_updates?: number;
 }
 
 export interface ErrorMessage {
@@ -39,7 +41,13 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type ServerMessage = PriceMessage | ErrorMessage;
+/** The answer to a client's `{ "type": "ping" }`: the server's clock, so a client can tell the link is alive. */
+export interface PongMessage {
+  type: 'pong';
+  timestamp: number;
+}
+
+export type ServerMessage = PriceMessage | ErrorMessage | PongMessage;
 
 /** Client requests: a fresh snapshot with up to `limit` points (capped by the server). */
 export type ClientMessage = { type: 'snapshot'; limit?: number } | { type: 'ping' };

@@ -1,0 +1,79 @@
+// The REST API under /api/v1: the current price, past estimates and confirmed-block prices.
+// In: the feed and the optional readers. Out: JSON, or an ErrorBody with a 4xx/5xx status.
+
+import type { FastifyInstance } from 'fastify';
+import type { LiveFeed } from '../live/feed.ts';
+import { ApiError, oneLine } from './api-error.ts';
+import { parseBlockId } from './block-id.ts';
+import { parseHistoryQuery } from './history-query.ts';
+import type { BlockPriceReader, HistoryReader } from './readers.ts';
+
+export interface ApiOptions {
+  feed: LiveFeed;
+  history?: HistoryReader;
+  blocks?: BlockPriceReader;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
+  const { feed } = options;
+
+  app.get('/api/v1/price', async () => {
+    const state = feed.current();
+    if (state === null) {
+      const detail = feed.health().detail;
+      throw new ApiError(503, 'no_estimate', `no estimate yet: ${detail ?? 'the source is starting'}`);
+    }
+    return {
+      price: state.price,
+      confidence: state.confidence,
+      reason: state.reason,
+      block_window_price: state.blockWindowPrice,
+      source: state.source,
+      timestamp: state.timestamp,
+      estimate_ms: state.estimateMs,
+      stats: state.stats,
+    };
+  });
+
+  app.get('/api/v1/history', async (request) => {
+    const query = parseHistoryQuery(
+      request.query as Record<string, unknown>,
+      Math.floor(options.now() / 1000),
+    );
+    if (options.history === undefined) {
+      throw new ApiError(
+        503,
+        'history_unavailable',
+        'this server keeps no history (it runs without a data directory)',
+      );
+    }
+    const estimates = await options.history.estimates(query);
+    return {
+      source: feed.source,
+      from: query.from,
+      to: query.to,
+      step: query.step,
+      estimates: estimates.map((e) => ({ timestamp: e.timestamp, price: e.price, confidence: e.confidence })),
+    };
+  });
+
+  app.get('/api/v1/blocks/:heightOrHash/price', async (request) => {
+    const id = parseBlockId((request.params as { heightOrHash: string }).heightOrHash);
+    if (options.blocks === undefined) {
+      throw new ApiError(503, 'block_prices_unavailable', 'this server has no source of confirmed blocks');
+    }
+    let result: Awaited<ReturnType<BlockPriceReader['priceOf']>>;
+    try {
+      result = await options.blocks.priceOf(id);
+    } catch (error) {
+      const status = (error as { statusCode?: unknown }).statusCode;
+      const statusCode = typeof status === 'number' && status >= 400 && status < 600 ? status : 502;
+      options.log(`block ${id}: ${oneLine(error)}`);
+      throw new ApiError(statusCode, 'block_price_failed', `block ${id}: ${oneLine(error)}`);
+    }
+    if (result === null) throw new ApiError(404, 'block_not_found', `no block ${id} on this chain`);
+    return { ...result, source: feed.source };
+  });
+}

@@ -1,0 +1,174 @@
+// The whole service assembled in one place: give it a live feed (and, optionally, history, block
+// prices, a token, allowed origins, the web root) and it returns a ready Fastify instance. Tests build
+// it around a fake feed and use `inject` or a real socket; `chainprice serve` builds it and listens.
+// It does not start or stop the feed: whoever made the feed owns its life.
+
+import { fileURLToPath } from 'node:url';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { LiveFeed } from '../live/feed.ts';
+import { presentedToken, tokenMatches } from './access-token.ts';
+import { ApiError, type ErrorBody } from './api-error.ts';
+import { apiRoutes } from './api-routes.ts';
+import { DEFAULT_HEALTH_LIMITS, type HealthLimits, healthReport } from './health.ts';
+import { type HubLimits, MempoolHub } from './mempool-hub.ts';
+import { MEMPOOL_PATH, mempoolSocket } from './mempool-socket.ts';
+import { ESTIMATE_SECONDS_BUCKETS, metricsReport } from './metrics-report.ts';
+import { normaliseOrigin } from './origin-check.ts';
+import { Histogram } from './prometheus-text.ts';
+import type { BlockPriceReader, HistoryReader } from './readers.ts';
+import { webFiles } from './web-files.ts';
+
+/** Client requests are a few dozen bytes; 4 KiB leaves room for growth and stops anyone sending megabytes. */
+export const MAX_CLIENT_MESSAGE_BYTES = 4 * 1024;
+/** A client that does not answer a close frame within this is cut off, so shutdown never hangs. */
+export const SHUTDOWN_GRACE_MS = 2_000;
+/** Time to send a complete request: generous for any real client, short enough to shed idle half-open requests. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
+
+export interface AppOptions {
+  feed: LiveFeed;
+  history?: HistoryReader;
+  blocks?: BlockPriceReader;
+  /** When set, the API, /metrics and the WebSocket need it (`Authorization: Bearer …` or `?token=`). */
+  token?: string;
+  /** Origins besides the server's own whose pages may open the WebSocket (`*` for any). */
+  allowedOrigins?: string[];
+  /** The browser app's folder; default: the repository's `web/`. `null` serves no files. */
+  webRoot?: string | null;
+  hub?: Partial<HubLimits>;
+  health?: Partial<HealthLimits>;
+  maxClientMessageBytes?: number;
+  shutdownGraceMs?: number;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  /** Where warnings go (one line each); default: stderr. */
+  log?: (line: string) => void;
+}
+
+/** Paths that need the token when one is set. /health stays open for monitors; the page itself holds no data. */
+function isProtected(path: string): boolean {
+  return path.startsWith('/api/') || path === '/metrics' || path.startsWith('/ws/');
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { feed } = options;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => console.error(`chainprice: ${line}`));
+  const allowedOrigins = (options.allowedOrigins ?? []).map(normaliseOrigin);
+  const healthLimits = { ...DEFAULT_HEALTH_LIMITS, ...options.health };
+  const token = options.token || undefined;
+
+  const app = Fastify({
+    logger: false,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    bodyLimit: MAX_CLIENT_MESSAGE_BYTES,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  const hub = new MempoolHub({ feed, limits: options.hub, now });
+  const estimateSeconds = new Histogram(ESTIMATE_SECONDS_BUCKETS);
+  const httpRequests = new Map<string, number>();
+  const stopTiming = feed.onUpdate((update) => estimateSeconds.observe(update.state.estimateMs / 1000));
+  hub.start();
+
+  // First: its onRequest hook marks upgrade requests (request.ws), which the hooks below rely on, and its
+  // onResponse hook closes the socket of an upgrade that was refused.
+  await app.register(fastifyWebsocket, {
+    options: {
+      maxPayload: options.maxClientMessageBytes ?? MAX_CLIENT_MESSAGE_BYTES,
+      perMessageDeflate: false,
+    },
+    preClose: async () => {
+      stopTiming();
+      await hub.closeAll(options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
+      await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()));
+    },
+    errorHandler: (_error, socket) => socket.terminate(),
+  });
+
+  app.setErrorHandler((error: FastifyError | ApiError, _request, reply) => {
+    if (error instanceof ApiError) return reply.code(error.statusCode).send(error.body());
+    const statusCode =
+      typeof error.statusCode === 'number' && error.statusCode >= 400 ? error.statusCode : 500;
+    if (statusCode >= 500) {
+      log(`internal error: ${error.message}`);
+      const body: ErrorBody = {
+        statusCode,
+        error: 'internal_error',
+        message: 'internal error; see the server log',
+      };
+      return reply.code(statusCode).send(body);
+    }
+    const body: ErrorBody = { statusCode, error: 'bad_request', message: error.message };
+    return reply.code(statusCode).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0];
+    const body: ErrorBody = {
+      statusCode: 404,
+      error: 'not_found',
+      message: `nothing at ${request.method} ${path}`,
+    };
+    return reply.code(404).send(body);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?', 1)[0];
+    if (token !== undefined && isProtected(path) && !tokenMatches(token, presentedToken(request))) {
+      throw new ApiError(
+        401,
+        'unauthorized',
+        'this server needs its token: send "Authorization: Bearer <token>" or add ?token=<token>',
+      );
+    }
+    if (request.ws && path !== MEMPOOL_PATH) {
+      throw new ApiError(404, 'not_found', `no WebSocket at ${path}; the stream is ${MEMPOOL_PATH}`);
+    }
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (reply.statusCode === 401) reply.header('www-authenticate', 'Bearer realm="chainprice"');
+    const type = String(reply.getHeader('content-type') ?? '');
+    if (type.startsWith('text/html')) {
+      reply.header(
+        'content-security-policy',
+        "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " +
+          "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      );
+    }
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const key = `${request.method} ${request.routeOptions.url ?? 'unmatched'} ${reply.statusCode}`;
+    httpRequests.set(key, (httpRequests.get(key) ?? 0) + 1);
+  });
+
+  app.get('/health', async (_request, reply) => {
+    const report = healthReport(feed.health(), healthLimits);
+    return reply.code(report.statusCode).send(report.body);
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    const text = metricsReport({
+      state: feed.current(),
+      health: feed.health(),
+      hub: { ...hub.counters, clients: hub.clientCount, clientsBehind: hub.clientsBehind },
+      estimateSeconds,
+      httpRequests,
+    });
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+  });
+
+  await app.register(apiRoutes, { feed, history: options.history, blocks: options.blocks, now, log });
+  await app.register(mempoolSocket, { hub, allowedOrigins });
+  if (options.webRoot !== null)
+    await app.register(webFiles, { root: options.webRoot ?? DEFAULT_WEB_ROOT, log });
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,60 @@
+// Whether the service is healthy, from the feed's own report (pure): connected to its source, still
+// hearing from it, and estimating. In: FeedHealth and limits. Out: the /health body and its status
+// (200 healthy, 503 not). The body holds states and ages only, never a secret.
+
+import type { FeedHealth } from '../live/feed.ts';
+
+export interface HealthLimits {
+  /** Mainnet relays a transaction every few seconds; ten silent minutes mean the ZMQ link is dead. */
+  maxMessageAgeSeconds: number;
+  /** The estimate reruns with every change in the window; ten minutes without one means it is stuck. */
+  maxEstimateAgeSeconds: number;
+}
+
+export const DEFAULT_HEALTH_LIMITS: HealthLimits = { maxMessageAgeSeconds: 600, maxEstimateAgeSeconds: 600 };
+
+export interface HealthBody {
+  status: 'ok' | 'unhealthy';
+  source: FeedHealth['source'];
+  node: { connected: boolean };
+  last_message_age_seconds: number | null;
+  window_size: number;
+  last_estimate_age_seconds: number | null;
+  detail: string | null;
+  /** Why the status is "unhealthy"; empty when healthy. */
+  problems: string[];
+}
+
+export function healthReport(
+  health: FeedHealth,
+  limits: HealthLimits,
+): { statusCode: 200 | 503; body: HealthBody } {
+  const problems: string[] = [];
+  if (!health.connected)
+    problems.push(health.source === 'node' ? 'not connected to the node' : 'source stopped');
+  const messageAge = health.lastMessageAgeSeconds;
+  if (messageAge !== null && messageAge > limits.maxMessageAgeSeconds) {
+    problems.push(`no message from the source for ${Math.round(messageAge)} s`);
+  }
+  const estimateAge = health.lastEstimateAgeSeconds;
+  if (estimateAge === null) problems.push('no estimate yet');
+  else if (estimateAge > limits.maxEstimateAgeSeconds)
+    problems.push(`last estimate is ${Math.round(estimateAge)} s old`);
+  return {
+    statusCode: problems.length === 0 ? 200 : 503,
+    body: {
+      status: problems.length === 0 ? 'ok' : 'unhealthy',
+      source: health.source,
+      node: { connected: health.connected },
+      last_message_age_seconds: roundAge(messageAge),
+      window_size: health.windowSize,
+      last_estimate_age_seconds: roundAge(estimateAge),
+      detail: health.detail,
+      problems,
+    },
+  };
+}
+
+function roundAge(age: number | null): number | null {
+  return age === null ? null : Math.round(age * 1000) / 1000;
+}

@@ -1,0 +1,438 @@
+// The WebSocket hub behind `WS /ws/mempool`: one subscription to the live feed, fanned out to every
+// connected client. In: the feed's updates and the clients' sockets and requests. Out: per client, a
+// snapshot on connect, then updates holding only the evidence new since that client's last message,
+// at most every `minUpdateIntervalMs` (faster feed updates are merged), each frame with the client's
+// own increasing `seq`.
+//
+// One serialisation per update serves every client. A client whose send buffer is above
+// `slowClientBytes` is skipped (the update is counted as dropped for it) and, once its buffer has
+// drained, gets a fresh snapshot: a slow reader never grows the server's memory or delays the others.
+// Heartbeat: a WebSocket ping every `heartbeatMs`; a client that has not answered the previous one is
+// cut off. Client requests are rate-limited; see client-message.ts for what is accepted.
+//
+// Assumes the feed's `evidence()` agrees with the updates it has emitted (points appear in
+// `evidence()` no earlier than in an update), so a snapshot followed by updates holds each point once.
+
+import type { EvidencePoint, LiveFeed, LiveState, LiveUpdate } from '../live/feed.ts';
+import { readClientMessage } from './client-message.ts';
+import { frame, type PriceBody, priceBody, serialiseBody } from './price-message.ts';
+import type { ErrorMessage, PongMessage } from './protocol.ts';
+import { TokenBucket } from './rate-limit.ts';
+
+/** The part of a `ws` WebSocket the hub uses (and a test can imitate). */
+export interface HubSocket {
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+  send(data: string): void;
+  ping(): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  on(event: 'pong', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+}
+
+const OPEN = 1;
+
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_POLICY = 1008;
+export const CLOSE_TOO_BIG = 1009;
+
+export interface HubLimits {
+  /** The product spec's pace: browsers redraw at most twice a second, and merged updates cost less. */
+  minUpdateIntervalMs: number;
+  /** Points in a snapshot unless the client asks otherwise: the product spec's default. */
+  snapshotLimit: number;
+  /** The most points a client may ask for: about 1 MB of JSON, a few seconds on a slow link. */
+  maxSnapshotLimit: number;
+  /** Above this many unsent bytes a client is behind: about two default snapshots, which a healthy
+   * client drains in milliseconds, while 1,000 such clients still hold only ~256 MB at worst. */
+  slowClientBytes: number;
+  /** A client that fell behind resumes once its buffer is below this (hysteresis, so it does not flap). */
+  resumeBytes: number;
+  /** How often a client that fell behind is checked for having drained when no update comes. */
+  resyncCheckMs: number;
+  /** Ping interval; a connection silent for two intervals is dead (NAT and proxies drop idle links after ~60 s). */
+  heartbeatMs: number;
+  /** The histogram moves slowly and is the largest part of a message: resend it at most this often. */
+  histogramIntervalMs: number;
+  /** Client requests allowed at once, then `messagesPerSecond`: a page needs a handful per minute. */
+  messageBurst: number;
+  messagesPerSecond: number;
+  /** A client that keeps sending after this many refused messages in a row is flooding: closed with 1008. */
+  maxRefusedInARow: number;
+}
+
+export const DEFAULT_HUB_LIMITS: HubLimits = {
+  minUpdateIntervalMs: 500,
+  snapshotLimit: 2_000,
+  maxSnapshotLimit: 20_000,
+  slowClientBytes: 256 * 1024,
+  resumeBytes: 64 * 1024,
+  resyncCheckMs: 1_000,
+  heartbeatMs: 30_000,
+  histogramIntervalMs: 5_000,
+  messageBurst: 20,
+  messagesPerSecond: 5,
+  maxRefusedInARow: 50,
+};
+
+/** Counters the hub keeps for /metrics. */
+export interface HubCounters {
+  connections: number;
+  messagesSent: number;
+  bytesSent: number;
+  snapshotsSent: number;
+  updatesDropped: number;
+  resyncs: number;
+  errorFramesSent: number;
+  clientMessages: number;
+  clientMessagesRefused: number;
+  closedForPolicy: number;
+  heartbeatTimeouts: number;
+}
+
+interface Client {
+  socket: HubSocket;
+  seq: number;
+  limit: number;
+  alive: boolean;
+  behind: boolean;
+  missed: number;
+  /** The feed update count when this client last got a snapshot. */
+  syncedVersion: number;
+  /** Pending points already in this client's last snapshot. */
+  pendingOffset: number;
+  bucket: TokenBucket;
+  refusedInARow: number;
+  lastRefusalNoticeMs: number;
+}
+
+interface Pending {
+  state: LiveState | null;
+  points: EvidencePoint[];
+  /** More points arrived between two flushes than a snapshot may hold: everyone gets a snapshot instead. */
+  overflow: boolean;
+  /** The feed update count of the newest update merged in. */
+  version: number;
+}
+
+export interface HubOptions {
+  feed: LiveFeed;
+  limits?: Partial<HubLimits>;
+  /** Milliseconds since the epoch; injectable so tests control time stamps. */
+  now?: () => number;
+}
+
+export class MempoolHub {
+  readonly limits: HubLimits;
+  readonly counters: HubCounters = {
+    connections: 0,
+    messagesSent: 0,
+    bytesSent: 0,
+    snapshotsSent: 0,
+    updatesDropped: 0,
+    resyncs: 0,
+    errorFramesSent: 0,
+    clientMessages: 0,
+    clientMessagesRefused: 0,
+    closedForPolicy: 0,
+    heartbeatTimeouts: 0,
+  };
+  private readonly feed: LiveFeed;
+  private readonly now: () => number;
+  private readonly clients = new Set<Client>();
+  private pending: Pending = { state: null, points: [], overflow: false, version: 0 };
+  private feedVersion = 0;
+  private lastFlushMs = Number.NEGATIVE_INFINITY;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private lastHistogramMs = Number.NEGATIVE_INFINITY;
+  private lastHistogramJson = '';
+  private readonly snapshotCache = new Map<number, { json: string; bytes: number }>();
+  private unsubscribe: (() => void) | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private closing = false;
+
+  constructor(options: HubOptions) {
+    this.feed = options.feed;
+    this.limits = { ...DEFAULT_HUB_LIMITS, ...options.limits };
+    this.now = options.now ?? Date.now;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  get clientsBehind(): number {
+    let n = 0;
+    for (const client of this.clients) if (client.behind) n++;
+    return n;
+  }
+
+  start(): void {
+    if (this.unsubscribe) return;
+    this.unsubscribe = this.feed.onUpdate((update) => this.onFeedUpdate(update));
+    this.timers.push(setInterval(() => this.heartbeat(), this.limits.heartbeatMs).unref());
+    this.timers.push(setInterval(() => this.resyncDrained(), this.limits.resyncCheckMs).unref());
+  }
+
+  /** The snapshot size a client gets for a requested `limit` (undefined: the default), within the cap. */
+  snapshotSize(requested: number | undefined): number {
+    return Math.min(requested ?? this.limits.snapshotLimit, this.limits.maxSnapshotLimit);
+  }
+
+  /** Takes over a freshly upgraded socket: sends its snapshot and serves its requests until it closes. */
+  add(socket: HubSocket, options: { limit?: number } = {}): void {
+    if (this.closing) {
+      socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      return;
+    }
+    const client: Client = {
+      socket,
+      seq: 0,
+      limit: this.snapshotSize(options.limit),
+      alive: true,
+      behind: false,
+      missed: 0,
+      syncedVersion: 0,
+      pendingOffset: 0,
+      bucket: new TokenBucket(this.limits.messageBurst, this.limits.messagesPerSecond, this.now()),
+      refusedInARow: 0,
+      lastRefusalNoticeMs: Number.NEGATIVE_INFINITY,
+    };
+    this.clients.add(client);
+    this.counters.connections += 1;
+    socket.on('close', () => this.clients.delete(client));
+    socket.on('pong', () => {
+      client.alive = true;
+    });
+    socket.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
+    this.sendSnapshot(client);
+  }
+
+  /** Closes every client with 1001 (going away) and waits up to `graceMs` for them before cutting them off. */
+  async closeAll(graceMs: number): Promise<void> {
+    this.closing = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    for (const client of this.clients) client.socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+    const deadline = Date.now() + graceMs;
+    while (this.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const client of this.clients) client.socket.terminate();
+    this.clients.clear();
+  }
+
+  private onFeedUpdate(update: LiveUpdate): void {
+    this.feedVersion += 1;
+    this.snapshotCache.clear();
+    const pending = this.pending;
+    pending.state = update.state;
+    pending.version = this.feedVersion;
+    if (!pending.overflow) {
+      for (const point of update.newEvidence) pending.points.push(point);
+      if (pending.points.length > this.limits.maxSnapshotLimit) {
+        pending.overflow = true;
+        pending.points = [];
+      }
+    }
+    if (this.flushTimer === null) {
+      const delay = Math.max(0, this.lastFlushMs + this.limits.minUpdateIntervalMs - this.now());
+      this.flushTimer = setTimeout(() => this.flush(), delay);
+    }
+  }
+
+  private flush(): void {
+    this.flushTimer = null;
+    this.lastFlushMs = this.now();
+    const pending = this.pending;
+    this.pending = { state: pending.state, points: [], overflow: false, version: pending.version };
+    const histogram = this.histogramIfDue();
+    let shared: { json: string; bytes: number } | null = null;
+    for (const client of this.clients) {
+      if (client.socket.readyState !== OPEN) continue;
+      if (client.syncedVersion >= pending.version) continue; // its snapshot already holds this update
+      if (client.behind) {
+        if (client.socket.bufferedAmount <= this.limits.resumeBytes) this.resync(client);
+        else this.drop(client);
+        continue;
+      }
+      if (client.socket.bufferedAmount > this.limits.slowClientBytes) {
+        client.behind = true;
+        this.drop(client);
+        continue;
+      }
+      if (pending.overflow) {
+        this.sendSnapshot(client);
+        continue;
+      }
+      if (client.pendingOffset > 0) {
+        const own = this.updateJson(pending.state, pending.points.slice(client.pendingOffset), histogram);
+        client.pendingOffset = 0;
+        this.sendPrice(client, 'update', own.json, own.bytes);
+        continue;
+      }
+      shared ??= this.updateJson(pending.state, pending.points, histogram);
+      this.sendPrice(client, 'update', shared.json, shared.bytes);
+    }
+    for (const client of this.clients) client.pendingOffset = 0;
+  }
+
+  private updateJson(
+    state: LiveState | null,
+    points: readonly EvidencePoint[],
+    histogram: PriceBody['histogram'],
+  ): { json: string; bytes: number } {
+    const body = priceBody({
+      state,
+      source: this.feed.source,
+      points,
+      histogram,
+      nowSeconds: this.now() / 1000,
+    });
+    const json = serialiseBody(body);
+    return { json, bytes: Buffer.byteLength(json) };
+  }
+
+  private histogramIfDue(): PriceBody['histogram'] {
+    const now = this.now();
+    if (now - this.lastHistogramMs < this.limits.histogramIntervalMs) return undefined;
+    const histogram = this.feed.histogram();
+    if (histogram === null) return undefined;
+    const json = JSON.stringify(histogram);
+    if (json === this.lastHistogramJson) return undefined;
+    this.lastHistogramMs = now;
+    this.lastHistogramJson = json;
+    return histogram;
+  }
+
+  private drop(client: Client): void {
+    client.missed += 1;
+    this.counters.updatesDropped += 1;
+  }
+
+  private resync(client: Client): void {
+    this.counters.resyncs += 1;
+    this.sendSnapshot(client);
+  }
+
+  private resyncDrained(): void {
+    for (const client of this.clients) {
+      if (client.behind && client.socket.bufferedAmount <= this.limits.resumeBytes) this.resync(client);
+    }
+  }
+
+  private sendSnapshot(client: Client): void {
+    if (client.socket.readyState !== OPEN) return;
+    const missed = client.missed;
+    let snapshot = missed === 0 ? this.snapshotCache.get(client.limit) : undefined;
+    if (snapshot === undefined) {
+      const body = priceBody({
+        state: this.feed.current(),
+        source: this.feed.source,
+        points: client.limit > 0 ? this.feed.evidence(client.limit) : [],
+        histogram: this.feed.histogram(),
+        missedUpdates: missed,
+        nowSeconds: this.now() / 1000,
+      });
+      const json = serialiseBody(body);
+      snapshot = { json, bytes: Buffer.byteLength(json) };
+      if (missed === 0) this.snapshotCache.set(client.limit, snapshot);
+    }
+    client.behind = false;
+    client.missed = 0;
+    client.syncedVersion = this.feedVersion;
+    client.pendingOffset = this.pending.points.length;
+    this.counters.snapshotsSent += 1;
+    this.sendPrice(client, 'snapshot', snapshot.json, snapshot.bytes);
+  }
+
+  /** Frames the shared body for this client; `bodyBytes` is the body's UTF-8 size, the prefix is ASCII. */
+  private sendPrice(client: Client, type: 'snapshot' | 'update', json: string, bodyBytes: number): void {
+    const text = frame(type, ++client.seq, json);
+    client.socket.send(text);
+    this.counters.messagesSent += 1;
+    this.counters.bytesSent += bodyBytes + (text.length - json.length);
+  }
+
+  private sendControl(client: Client, message: ErrorMessage | PongMessage): void {
+    if (client.socket.readyState !== OPEN) return;
+    const text = JSON.stringify(message);
+    client.socket.send(text);
+    if (message.type === 'error') this.counters.errorFramesSent += 1;
+    this.counters.messagesSent += 1;
+    this.counters.bytesSent += Buffer.byteLength(text);
+  }
+
+  private closeForPolicy(client: Client, code: number, reason: string): void {
+    this.counters.closedForPolicy += 1;
+    client.socket.close(code, reason);
+  }
+
+  private onClientMessage(client: Client, data: unknown, isBinary: boolean): void {
+    this.counters.clientMessages += 1;
+    const now = this.now();
+    if (!client.bucket.take(now)) {
+      this.counters.clientMessagesRefused += 1;
+      client.refusedInARow += 1;
+      if (client.refusedInARow > this.limits.maxRefusedInARow) {
+        this.closeForPolicy(client, CLOSE_POLICY, 'too many messages');
+      } else if (now - client.lastRefusalNoticeMs >= 1000) {
+        client.lastRefusalNoticeMs = now;
+        this.sendControl(client, {
+          type: 'error',
+          code: 'rate_limited',
+          message: `too many messages: at most ${this.limits.messagesPerSecond} per second; this one was ignored`,
+        });
+      }
+      return;
+    }
+    client.refusedInARow = 0;
+    if (isBinary) {
+      this.closeForPolicy(client, CLOSE_POLICY, 'binary messages are not accepted');
+      return;
+    }
+    const result = readClientMessage(textOf(data));
+    if (result.kind === 'malformed') {
+      this.closeForPolicy(client, CLOSE_POLICY, result.reason);
+      return;
+    }
+    if (result.kind === 'error') {
+      this.sendControl(client, { type: 'error', code: result.code, message: result.message });
+      return;
+    }
+    const message = result.message;
+    if (message.type === 'ping') {
+      this.sendControl(client, { type: 'pong', timestamp: now / 1000 });
+      return;
+    }
+    client.limit = this.snapshotSize(message.limit ?? client.limit);
+    if (client.socket.bufferedAmount > this.limits.slowClientBytes)
+      client.behind = true; // answered on drain
+    else this.sendSnapshot(client);
+  }
+
+  private heartbeat(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        this.counters.heartbeatTimeouts += 1;
+        client.socket.terminate();
+        this.clients.delete(client);
+        continue;
+      }
+      client.alive = false;
+      if (client.socket.readyState === OPEN) client.socket.ping();
+    }
+  }
+}
+
+function textOf(data: unknown): string {
+  if (typeof data === 'string') return data;
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data as Buffer[]).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return String(data);
+}

@@ -1,0 +1,97 @@
+// A WebSocket client written on a bare TCP socket, for what Node's WebSocket cannot do: stop reading
+// (a slow client whose buffers fill) and stay silent to pings (a dead client). It parses the
+// server's frames itself and never answers pings.
+
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+
+export interface RawFrame {
+  opcode: number;
+  payload: Buffer;
+}
+
+export interface RawClient {
+  socket: Socket;
+  frames: RawFrame[];
+  /** Text frames parsed as JSON. */
+  texts(): Record<string, unknown>[];
+  closed: Promise<void>;
+  sendText(text: string): void;
+}
+
+export async function rawConnect(
+  port: number,
+  path: string,
+  options: { paused?: boolean } = {},
+): Promise<RawClient> {
+  const socket = connect(port, '127.0.0.1');
+  const key = randomBytes(16).toString('base64');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  const frames: RawFrame[] = [];
+  let buffer = Buffer.alloc(0);
+  let upgraded = false;
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!upgraded) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buffer.subarray(0, end).toString();
+        if (!head.startsWith('HTTP/1.1 101')) {
+          reject(new Error(`upgrade refused: ${head.split('\r\n')[0]}`));
+          return;
+        }
+        upgraded = true;
+        buffer = buffer.subarray(end + 4);
+        resolve();
+      }
+      parseFrames();
+    };
+    socket.on('data', onData);
+  });
+  if (options.paused) socket.pause();
+
+  function parseFrames(): void {
+    for (;;) {
+      if (buffer.length < 2) return;
+      const opcode = buffer[0] & 0x0f;
+      let length = buffer[1] & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (buffer.length < 4) return;
+        length = buffer.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        if (buffer.length < 10) return;
+        length = Number(buffer.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (buffer.length < offset + length) return;
+      frames.push({ opcode, payload: Buffer.from(buffer.subarray(offset, offset + length)) });
+      buffer = buffer.subarray(offset + length);
+    }
+  }
+
+  return {
+    socket,
+    frames,
+    texts: () => frames.filter((f) => f.opcode === 1).map((f) => JSON.parse(f.payload.toString())),
+    closed,
+    sendText(text: string) {
+      const payload = Buffer.from(text);
+      if (payload.length >= 126) throw new Error('raw client: only short frames');
+      const mask = randomBytes(4);
+      const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
+      socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
+    },
+  };
+}
