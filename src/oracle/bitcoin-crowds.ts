@@ -1,18 +1,27 @@
-// Crowds at round bitcoin amounts: outputs a little above or below 0.001, 0.002, 0.005, 0.01 BTC…
-// (a round amount plus a fee or some dust; the exact round values are already filtered out,
+// Crowds at round bitcoin amounts: outputs a little above 0.001, 0.002, 0.005, 0.01 BTC… (a
+// round amount plus a fee or some dust; the exact round values are already filtered out,
 // round-bitcoin.ts). They sit still whatever the price, so they are part of the background the
 // dollar comb is judged against, never evidence for it.
-// In: the window's cumulative counts. Out: each 1-2-5 amount's crowd (its excess over the local
-// background, measured in this window) and, for any tooth position, how many outputs the crowds
-// put under it.
+// In: the window's cumulative counts. Out: each 1-2-5 amount's crowd, measured in this window, and
+// for any tooth position how many outputs the crowds put under it.
 //
-// When a dollar tooth sits on a crowd, the crowd explains the outputs there and the tooth gets no
-// credit. A price that lines the comb up with the crowds ($500, $1,000, $2,000… for 2014–2017
-// blocks) then wins nothing from them; at a true price near such a number the other teeth ($15,
-// $25, $30, $40…) still place it.
+// A crowd is told from a dollar spike by its shape: it sits at and above the round amount, while
+// payments of a round dollar amount spread evenly on both sides of U / price (wallets' exchange
+// rates differ both ways). So a crowd's size is the excess of the half-tooth just above the
+// amount over the half-tooth just below it:
+//
+//            below │ above
+//        ....::::::│::::::::::::....      dollar spike at a round price: above ≈ below, no crowd
+//                  │:::::::::::..         bitcoin crowd: above ≫ below, a crowd
+//                  R
+//
+// When a dollar tooth sits on a crowd, the crowd explains those outputs and the tooth gets no
+// credit for them: a price that lines the comb up with the crowds ($500, $1,000, $2,000… for the
+// 2014–2017 blocks) wins nothing from them, while a true price near such a number keeps its
+// spikes (0.001 BTC is $100 at $100,000).
 
 import { SCALE_MAX_LOG10_SATS, SCALE_MIN_LOG10_SATS, scalePosition } from './log-scale.ts';
-import { type CumulativeCounts, measureTooth, TOOTH_HALF_WIDTH_BINS, type ToothCounts } from './tooth.ts';
+import { type CumulativeCounts, TOOTH_HALF_WIDTH_BINS } from './tooth.ts';
 
 /** The bitcoin amounts people send: the 1-2-5 series, as on banknotes. */
 export const CROWD_MANTISSAS: readonly number[] = [1, 2, 5];
@@ -24,16 +33,16 @@ export interface BitcoinCrowds {
   sizes: Float64Array;
 }
 
-/** The crowds of this window: the excess under a tooth at every 1-2-5 amount on the scale. */
-export function measureBitcoinCrowds(cum: CumulativeCounts, backgroundFloor: number): BitcoinCrowds {
+/** The crowds of this window: at every 1-2-5 amount, the half-tooth above minus the half-tooth below. */
+export function measureBitcoinCrowds(cum: CumulativeCounts): BitcoinCrowds {
   const positions: number[] = [];
   const sizes: number[] = [];
-  const tooth: ToothCounts = { peak: 0, background: 0 };
+  const h = TOOTH_HALF_WIDTH_BINS;
   for (let k = SCALE_MIN_LOG10_SATS; k < SCALE_MAX_LOG10_SATS; k++) {
     for (const m of CROWD_MANTISSAS) {
       const x = scalePosition(m * 10 ** k);
-      if (!measureTooth(cum, x, tooth)) continue;
-      const excess = tooth.peak - Math.max(tooth.background, backgroundFloor);
+      const at = cum.below(x);
+      const excess = cum.below(x + h) - at - (at - cum.below(x - h));
       if (excess > 0) {
         positions.push(x);
         sizes.push(excess);

@@ -94,7 +94,7 @@ export function combScores(
     positions[j] = usdPosition(amounts[j].usd);
     expected[j] = amounts[j].weight * cum.total;
   }
-  const crowds = measureBitcoinCrowds(cum, BACKGROUND_FLOOR);
+  const crowds = measureBitcoinCrowds(cum);
   const peaks = new Float64Array(amounts.length);
   const backgrounds = new Float64Array(amounts.length);
   const mus = new Float64Array(amounts.length);
