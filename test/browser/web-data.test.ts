@@ -74,7 +74,10 @@ test('the estimate series ignores repeats and breaks the line where there was no
 
 test('hover hit-testing finds the nearest point within the radius, as a brute-force search would', () => {
   let seed = 3;
-  const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const rand = () => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed / 2 ** 32;
+  };
   const n = 5000;
   const xs = new Float32Array(n);
   const ys = new Float32Array(n);
