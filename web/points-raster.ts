@@ -1,7 +1,7 @@
 // Draws up to hundreds of thousands of evidence points in one pass: each point stamps a small
 // anti-aliased disc into a density buffer (typed arrays, no canvas call per point), the buffer is
 // coloured through a lookup table (faint where points are few, bright where they pile up) and
-// lands on an offscreen canvas with one putImageData. Only pixels a point touched are visited.
+// lands on an offscreen canvas with one putImageData. Only the rows the points reached are visited.
 // In: the points, the visible time and price ranges, the plot size in CSS pixels and the device
 // pixel ratio. Out: a canvas layer the size of the plot, and every point's position in CSS pixels
 // (relative to the plot) for hit-testing.
@@ -55,10 +55,11 @@ export class PointsRaster {
   private heightPx = 0;
   private image: ImageData | null = null;
   private pixels = new Uint32Array(0);
-  private density = new Uint16Array(0);
-  private touched = new Int32Array(0);
-  private touchedCount = 0;
-  private touchedOverflow = false;
+  private density = new Uint32Array(0);
+  private dirtyFrom = 0;
+  private dirtyTo = 0;
+  private offsets = new Int32Array(0);
+  private offsetsWidth = -1;
   private lut = new Uint32Array(0);
   private lutKey = '';
   private stampDpr = 0;
@@ -93,64 +94,59 @@ export class PointsRaster {
     const reach = this.stampReach;
     const invDpr = 1 / view.dpr;
     const density = this.density;
-    const touched = this.touched;
-    const touchedCap = touched.length;
+    const offsets = this.stampOffsets(w);
     const dx = this.stampDx;
     const dy = this.stampDy;
     const weight = this.stampWeight;
     const stampSize = weight.length;
-    let touchedCount = 0;
-    let overflow = false;
+    const sx = this.screenX;
+    const sy = this.screenY;
+    const t0 = view.t0;
+    const high = view.high;
+    let minRow = h;
+    let maxRow = -1;
     let visible = 0;
 
     for (let i = 0; i < n; i++) {
-      const x = (time[i] - view.t0) * kx;
-      const y = (view.high - price[i]) * ky;
-      this.screenX[i] = x * invDpr;
-      this.screenY[i] = y * invDpr;
+      const x = (time[i] - t0) * kx;
+      const y = (high - price[i]) * ky;
+      sx[i] = x * invDpr;
+      sy[i] = y * invDpr;
       if (!(x >= 0 && x < w && y >= 0 && y < h)) continue;
       visible++;
       const cx = x | 0;
       const cy = y | 0;
-      const interior = cx >= reach && cx < w - reach && cy >= reach && cy < h - reach;
+      if (cy < minRow) minRow = cy;
+      if (cy > maxRow) maxRow = cy;
       const base = cy * w + cx;
-      for (let s = 0; s < stampSize; s++) {
-        if (!interior) {
+      if (cx >= reach && cx < w - reach && cy >= reach && cy < h - reach) {
+        for (let s = 0; s < stampSize; s++) {
+          const idx = base + offsets[s];
+          density[idx] += weight[s];
+        }
+      } else {
+        for (let s = 0; s < stampSize; s++) {
           const px = cx + dx[s];
           const py = cy + dy[s];
-          if (px < 0 || px >= w || py < 0 || py >= h) continue;
+          if (px >= 0 && px < w && py >= 0 && py < h) density[base + offsets[s]] += weight[s];
         }
-        const idx = base + dy[s] * w + dx[s];
-        const v = density[idx];
-        if (v === 0) {
-          if (touchedCount < touchedCap) touched[touchedCount++] = idx;
-          else overflow = true;
-        }
-        const next = v + weight[s];
-        density[idx] = Math.min(next, 65535);
       }
     }
 
+    // Only the rows the dots reached (plus the stamp's reach) are coloured, and cleared next time.
     const pixels = this.pixels;
     const lut = this.lut;
     const lutMax = lut.length - 1;
-    if (overflow) {
-      for (let idx = 0; idx < density.length; idx++) {
-        const v = density[idx];
-        if (v === 0) continue;
-        pixels[idx] = lut[Math.min(v, lutMax)];
-        density[idx] = 0;
-      }
-    } else {
-      for (let k = 0; k < touchedCount; k++) {
-        const idx = touched[k];
-        const v = density[idx];
-        pixels[idx] = lut[Math.min(v, lutMax)];
-        density[idx] = 0;
-      }
+    const from = Math.max(0, minRow - reach) * w;
+    const to = Math.min(h, maxRow + reach + 1) * w;
+    for (let idx = from; idx < to; idx++) {
+      const v = density[idx];
+      if (v === 0) continue;
+      pixels[idx] = lut[Math.min(v, lutMax)];
+      density[idx] = 0;
     }
-    this.touchedCount = touchedCount;
-    this.touchedOverflow = overflow;
+    this.dirtyFrom = from;
+    this.dirtyTo = Math.max(from, to);
     this.count = n;
     this.visible = visible;
     if (this.image !== null) this.ctx.putImageData(this.image, 0, 0);
@@ -164,18 +160,26 @@ export class PointsRaster {
     this.canvas.height = h;
     this.image = this.ctx.createImageData(w, h);
     this.pixels = new Uint32Array(this.image.data.buffer);
-    this.density = new Uint16Array(w * h);
-    // The touched list rarely needs more than a quarter of the plot; past that a full scan is as cheap.
-    this.touched = new Int32Array(Math.ceil((w * h) / 4));
-    this.touchedCount = 0;
-    this.touchedOverflow = false;
+    // Densities add up in 32 bits: no overflow even with every point on one pixel.
+    this.density = new Uint32Array(w * h);
+    this.dirtyFrom = 0;
+    this.dirtyTo = 0;
   }
 
   private clearPrevious(): void {
-    if (this.touchedOverflow) this.pixels.fill(0);
-    else for (let k = 0; k < this.touchedCount; k++) this.pixels[this.touched[k]] = 0;
-    this.touchedCount = 0;
-    this.touchedOverflow = false;
+    if (this.dirtyTo > this.dirtyFrom) this.pixels.fill(0, this.dirtyFrom, this.dirtyTo);
+    this.dirtyFrom = 0;
+    this.dirtyTo = 0;
+  }
+
+  /** The stamp's pixel offsets as flat indexes for a buffer `w` pixels wide. */
+  private stampOffsets(w: number): Int32Array {
+    if (this.offsetsWidth !== w || this.offsets.length !== this.stampDx.length) {
+      this.offsets = new Int32Array(this.stampDx.length);
+      for (let s = 0; s < this.offsets.length; s++) this.offsets[s] = this.stampDy[s] * w + this.stampDx[s];
+      this.offsetsWidth = w;
+    }
+    return this.offsets;
   }
 
   /** The disc one point stamps: pixel offsets around its centre and how much of each it covers. */
@@ -201,6 +205,7 @@ export class PointsRaster {
     this.stampDy = Int32Array.from(dys);
     this.stampWeight = Uint16Array.from(ws);
     this.stampReach = reach;
+    this.offsetsWidth = -1;
   }
 
   /** Density → one packed RGBA pixel, in the byte order of this machine's Uint32Array view of ImageData. */
