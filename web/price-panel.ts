@@ -63,16 +63,16 @@ export class PricePanel {
     this.lastAtMs = nowMs;
     const { price, confidence } = message;
     const level = confidenceLevel(confidence);
-    setText(this.price, price === null ? 'No estimate' : formatUsd(price));
+    setText(this.price, price === null ? 'No estimate yet' : formatUsd(price));
     this.price.dataset.state = price === null ? 'empty' : this.state.kind === 'live' ? 'live' : 'stale';
     this.meter.value = price === null ? 0 : Math.min(1, Math.max(0, confidence));
     setText(
       this.words,
       price === null
-        ? 'No estimate yet'
+        ? 'confidence: —'
         : `${confidenceWords(confidence)} (${Math.round(confidence * 100)} %)`,
     );
-    this.words.dataset.level = price === null ? 'very-low' : level;
+    this.words.dataset.level = price === null ? 'none' : level;
     const reason = price === null ? (message.reason ?? 'Waiting for enough payment outputs.') : null;
     this.reason.hidden = reason === null;
     if (reason !== null) setText(this.reason, reason);
