@@ -5,6 +5,7 @@
 // its first and last hash). Implements the server's BlockPriceReader (`priceOf`).
 
 import type { Block } from '../bitcoin/block.ts';
+import type { Transaction } from '../bitcoin/transaction.ts';
 import { type Estimate, PriceWindow } from '../oracle/window.ts';
 import type { BlockInfo, BlockSource } from './block-source.ts';
 import { blocksOfDay, utcDayBounds } from './day-blocks.ts';
@@ -73,6 +74,27 @@ export class BlockPrices {
       hash: info.hash,
       time: info.time,
       transactions,
+      ...summarise(window.estimate()),
+    };
+    this.singles.set(info.hash, result);
+    return result;
+  }
+
+  /** The price of a block whose transactions are already parsed (a block just connected); cached like the others. */
+  priceOfTransactions(info: BlockInfo, transactions: Iterable<Transaction>): BlockPrice {
+    const cached = this.singles.get(info.hash);
+    if (cached) return cached;
+    const window = new PriceWindow();
+    let count = 0;
+    for (const tx of transactions) {
+      window.add(tx, info.time);
+      count++;
+    }
+    const result: BlockPrice = {
+      height: info.height,
+      hash: info.hash,
+      time: info.time,
+      transactions: count,
       ...summarise(window.estimate()),
     };
     this.singles.set(info.hash, result);

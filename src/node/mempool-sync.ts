@@ -31,8 +31,10 @@ export interface MempoolSyncOptions {
   sink: LiveSink;
   now: () => number;
   windowSeconds: number;
-  /** A block was connected (after the tracker has seen it), or the chain changed under us. */
+  /** The chain changed: a block was connected (after the tracker has seen it) or disconnected. */
   onChainChange?: () => void;
+  /** A block was connected; it comes with its parsed transactions. */
+  onBlock?: (block: TrackedBlock) => void;
   /** Human-readable progress and trouble lines ("resynced: 3,120 transactions in 1.2 s"). Never secrets. */
   log?: (line: string) => void;
 }
@@ -179,6 +181,7 @@ export class MempoolSync {
   private acceptBlock(block: TrackedBlock): void {
     this.rememberBlock(block);
     this.tracker.block(block);
+    this.options.onBlock?.(block);
     this.options.onChainChange?.();
   }
 
@@ -238,7 +241,6 @@ export class MempoolSync {
     const { rpc, sink, now, windowSeconds } = this.options;
     const started = performance.now();
     this.tracker.beginResync();
-    this.listener?.resetSequences();
 
     const mempool = await rpc.call<Record<string, { time: number }>>('getrawmempool', [true]);
     const cutoff = now() - windowSeconds;

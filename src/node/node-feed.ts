@@ -15,10 +15,11 @@ import type {
 } from '../live/feed.ts';
 import { Orchestrator } from '../live/orchestrator.ts';
 import type { PriceWindow } from '../oracle/window.ts';
-import { BlockPrices } from './block-prices.ts';
+import { type BlockPrice, BlockPrices } from './block-prices.ts';
 import { BlockSource } from './block-source.ts';
 import { BlockWindowPrice, DEFAULT_BLOCK_WINDOW_BLOCKS } from './block-window-price.ts';
 import { MempoolSync } from './mempool-sync.ts';
+import type { TrackedBlock } from './mempool-tracker.ts';
 import { describeNodeConfig, type NodeConfig, type ZmqEndpoints } from './node-config.ts';
 import { type ChainInfo, connectToNode, explainNodeError } from './node-connection.ts';
 import type { RpcClient } from './rpc-client.ts';
@@ -54,6 +55,7 @@ export class NodeFeed implements LiveFeed {
   readonly orchestrator: Orchestrator;
   readonly sync: MempoolSync;
   private readonly status: (line: string) => void;
+  private readonly blockListeners = new Set<(block: BlockPrice) => void>();
 
   constructor(
     config: NodeConfig,
@@ -107,8 +109,32 @@ export class NodeFeed implements LiveFeed {
       now,
       windowSeconds,
       onChainChange: () => this.refreshBlockWindow(),
+      onBlock: (block) => this.priceNewBlock(block),
       log: this.status,
     });
+  }
+
+  /** Prices each newly connected block (from its already parsed transactions) and tells the block listeners. */
+  private priceNewBlock(block: TrackedBlock): void {
+    if (this.blockListeners.size === 0) return;
+    this.blockPrices.source
+      .info(block.hash)
+      .then((info) => {
+        if (info === null) return;
+        const price = this.blockPrices.priceOfTransactions(info, block.transactions);
+        for (const listener of this.blockListeners) listener(price);
+      })
+      .catch((error) =>
+        this.status(
+          `could not price block ${block.hash}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+  }
+
+  /** Called with the price of every block connected while the feed runs (e.g. to record history). */
+  onBlock(listener: (block: BlockPrice) => void): () => void {
+    this.blockListeners.add(listener);
+    return () => this.blockListeners.delete(listener);
   }
 
   private async startSource(): Promise<void> {

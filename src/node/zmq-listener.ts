@@ -91,11 +91,6 @@ export class ZmqListener {
     return this.sockets.length > 0 && this.sockets.every((s) => s.connected);
   }
 
-  /** Forget the expected sequence numbers (after a resync, whatever comes next is the new baseline). */
-  resetSequences(): void {
-    this.lastSequence.clear();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     for (const { socket } of this.sockets) if (!socket.closed) socket.close();

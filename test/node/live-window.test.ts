@@ -200,7 +200,9 @@ describe('the live window against a regtest node', { skip, timeout: 240_000 }, (
   it('keeps mined transactions in the window', async () => {
     const before = feed.windowTxids();
     const minedBefore = feed.health().counters.transactions_mined ?? 0;
-    await node.mine(1);
+    const priced: { height: number; price: number | null }[] = [];
+    const unsubscribe = feed.onBlock((block) => priced.push(block));
+    const [hash] = await node.mine(1);
     const after = await assertInStep('after a block');
     assert.deepEqual(await node.call<string[]>('getrawmempool'), []);
     for (const txid of before) assert.ok(after.has(txid), `${txid} stays after being mined`);
@@ -208,6 +210,11 @@ describe('the live window against a regtest node', { skip, timeout: 240_000 }, (
       'transactions counted as mined',
       () => (feed.health().counters.transactions_mined ?? 0) >= minedBefore + before.size,
     );
+    await waitFor('the new block priced', () => priced.length > 0);
+    unsubscribe();
+    const header: { height: number } = await node.call('getblockheader', hash);
+    assert.equal(priced[0].height, header.height);
+    assert.ok(within(priced[0].price, PRICE_1), `the mined block alone prices ${priced[0].price}`);
   });
 
   it("follows the driver's price when it moves, seeded by the block window price", async (t) => {
