@@ -201,10 +201,12 @@ export class HistogramChart {
         ctx.fillText(label, t.x, 10);
       }
     }
-    ctx.textAlign = 'left';
+    // The scale note goes top right, where the largest (rarest) amounts leave the plot empty.
+    ctx.textAlign = 'right';
     ctx.font = `${FONT_PX}px ${theme.font}`;
     ctx.fillStyle = theme.muted;
-    ctx.fillText(`outputs per bin, log scale (peak ${formatCount(max)})`, plot.x + 6, plot.y + 10);
+    ctx.fillText(`outputs per bin, log scale (peak ${formatCount(max)})`, plot.x + plot.w - 6, plot.y + 10);
+    ctx.textAlign = 'left';
     ctx.strokeStyle = theme.axis;
     ctx.lineWidth = 1;
     ctx.strokeRect(plot.x + 0.5, plot.y + 0.5, plot.w - 1, plot.h - 1);

@@ -68,9 +68,7 @@ export class PricePanel {
     this.meter.value = price === null ? 0 : Math.min(1, Math.max(0, confidence));
     setText(
       this.words,
-      price === null
-        ? 'confidence: —'
-        : `${confidenceWords(confidence)} (${Math.round(confidence * 100)} %)`,
+      price === null ? 'confidence: —' : `${confidenceWords(confidence)} (${Math.round(confidence * 100)} %)`,
     );
     this.words.dataset.level = price === null ? 'none' : level;
     const reason = price === null ? (message.reason ?? 'Waiting for enough payment outputs.') : null;

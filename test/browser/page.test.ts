@@ -260,6 +260,24 @@ describe('browser view', { timeout: 180_000 }, () => {
     assert.ok(s.css < 700, `canvas is ${s.css} CSS pixels wide in a 700 px window`);
     await page.waitForTimeout(300);
     await page.screenshot({ path: `${ARTIFACTS}dark-hidpi-narrow.png`, fullPage: true });
+    // The charts follow a switch of the colour scheme: the plot background turns light.
+    const background = () =>
+      page.evaluate(() => {
+        const c = document.getElementById('scatter') as PageCanvas;
+        const d = c.getContext('2d')!.getImageData(4, 4, 1, 1).data;
+        return d[0] + d[1] + d[2];
+      });
+    assert.ok((await background()) < 200, 'dark background');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(
+      () => {
+        const c = document.getElementById('scatter') as PageCanvas;
+        const d = c.getContext('2d')!.getImageData(4, 4, 1, 1).data;
+        return d[0] + d[1] + d[2] > 600;
+      },
+      undefined,
+      WAIT,
+    );
     await page.close();
   });
 
