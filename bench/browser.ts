@@ -7,7 +7,8 @@
 // view changes) and "hover" (only the hover ring moves; the dots layer is reused). Then the JS heap
 // with 100,000 points, after a forced garbage collection (Chrome DevTools Protocol).
 // Targets (issue 7): ≥ 60 fps at 10,000 points and ≥ 30 fps at 100,000; heap < 50 MB at 100,000.
-// Headless Chromium paces rAF to a 60 Hz clock, so 60 fps is the ceiling; the draw time shows the headroom.
+// Headless Chromium paces rAF to a 60 Hz clock, so 60 fps is the ceiling; the draw time shows the headroom,
+// and an empty rAF loop ("idle") shows what the machine allows at that moment (others' load included).
 //
 //   node bench/browser.ts [--quick]     (writes bench/results/browser.json)
 
@@ -189,7 +190,8 @@ try {
       console.log(
         `${points.toLocaleString('en-US').padStart(7)} points, dpr ${dpr} (plot ${row.plotCss} CSS px): ` +
           `full redraw ${full.fps} fps (frame p95 ${full.intervalP95Ms} ms, draw median ${full.drawMedianMs} ms, p95 ${full.drawP95Ms} ms); ` +
-          `hover ${hover.fps} fps (draw median ${hover.drawMedianMs} ms)` +
+          `hover ${hover.fps} fps (draw median ${hover.drawMedianMs} ms); ` +
+          `empty rAF loop ${(row.idle as FrameStats).fps} fps (the ceiling on this machine right now)` +
           (row.heap ? `; ${heapText(row.heap as Heap)}` : ''),
       );
       report[`points${points / 1000}k_dpr${dpr}`] = row;
