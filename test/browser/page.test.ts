@@ -150,12 +150,15 @@ describe('browser view', { timeout: 180_000 }, () => {
     const served = server.feed.evidence(20_000).length;
     assert.ok(
       drawn.stored >= Math.min(served, 20_000) * 0.9,
-      `page holds ${drawn.stored} of ${served} points`,
+      `page holds ${drawn.stored} of ${served} points: ${JSON.stringify(drawn)}`,
     );
-    assert.ok(drawn.visible > drawn.stored * 0.9, `${drawn.visible} of ${drawn.stored} points in view`);
-    assert.ok(drawn.scatterInk > 0.03, `scatter ink ${drawn.scatterInk}`);
-    assert.ok(drawn.bins > 100, `histogram bins drawn: ${drawn.bins}`);
-    assert.ok(drawn.histogramInk > 0.05, `histogram ink ${drawn.histogramInk}`);
+    assert.ok(
+      drawn.visible > drawn.stored * 0.9,
+      `${drawn.visible} of ${drawn.stored} points in view: ${JSON.stringify(drawn)}`,
+    );
+    assert.ok(drawn.scatterInk > 0.03, `scatter ink: ${JSON.stringify(drawn)}`);
+    assert.ok(drawn.bins > 100, `histogram bins: ${JSON.stringify(drawn)}`);
+    assert.ok(drawn.histogramInk > 0.05, `histogram ink: ${JSON.stringify(drawn)}`);
     await page.locator('#histogram-wrap').screenshot({ path: `${ARTIFACTS}histogram.png` });
     await page.close();
   });
