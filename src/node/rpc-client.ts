@@ -56,7 +56,8 @@ export class RpcClient {
       ...options,
     };
     this.endpoint = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: this.options.concurrency + 1 });
+    // Room for a batch at full concurrency plus a couple of single calls beside it.
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: this.options.concurrency + 2 });
   }
 
   /** One call; throws RpcError when the node answers with an error, RpcTransportError when it does not answer. */

@@ -96,6 +96,8 @@ export class Economy {
     bigWitness?: number;
     hoursBack?: number;
     buryBlocks?: number;
+    /** Fresh addresses for later payments, two each (default: two per funding output, and 1,000 more). */
+    addresses?: number;
   }): Promise<void> {
     const node = this.node;
     const past = Math.floor(Date.now() / 1000) - (options.hoursBack ?? 5) * 3600;
@@ -108,7 +110,11 @@ export class Economy {
     await node.call('generatetoaddress', 100 + matureNeeded, mineTo);
 
     // Every later payment takes two fresh addresses: fetch them all now, in one batch.
-    await this.refillAddresses(3 * options.fundingOutputs + (options.exactUsd?.length ?? 0) + 1_000);
+    await this.refillAddresses(
+      options.fundingOutputs +
+        (options.exactUsd?.length ?? 0) +
+        (options.addresses ?? 2 * options.fundingOutputs + 1_000),
+    );
     const planned: {
       address: string;
       sats: number;
@@ -320,6 +326,33 @@ export class Economy {
 
   /** Builds, signs and sends; throws on the first rejection (with the node's reason). */
   async sendAll(specs: TxSpec[], options: { rbf?: boolean } = {}): Promise<string[]> {
+    const txids = await this.broadcast(await this.sign(specs, options));
+    txids.forEach((txid, i) => this.sent.set(txid, specs[i]));
+    return txids;
+  }
+
+  /**
+   * `n` round-USD payments at `price`, spending `inputs` funding UTXOs each (more inputs make
+   * bigger transactions), built and signed but not sent (see `broadcast`).
+   */
+  async signRoundUsdPayments(n: number, price: number, inputs = 1): Promise<string[]> {
+    const specs = Array.from({ length: n }, () => {
+      const spent = Array.from({ length: inputs }, () => this.takeUtxo());
+      const total = spent.reduce((s, u) => s + u.sats, 0);
+      const pay = Math.round((this.roundUsd() / price) * 1e8);
+      return {
+        inputs: spent,
+        outputs: [
+          { address: this.address(), sats: pay },
+          { address: this.address(), sats: total - pay - inputs * FEE_SATS },
+        ],
+      };
+    });
+    return this.sign(specs);
+  }
+
+  /** Builds and signs with the wallet; returns the signed transactions as hex. */
+  async sign(specs: TxSpec[], options: { rbf?: boolean } = {}): Promise<string[]> {
     if (specs.length === 0) return [];
     const sequence = options.rbf ? 0xfffffffd : 0xfffffffe;
     const rpc = this.node.rpc;
@@ -332,27 +365,34 @@ export class Economy {
         ],
       })),
     );
-    const signed = await rpc.batch<{ hex: string; complete: boolean }>(
+    const signed = await rpc.batch<{ hex: string; complete: boolean; errors?: { error: string }[] }>(
       created.map((c) => {
         if (!c.ok) throw c.error;
         return { method: 'signrawtransactionwithwallet', params: [c.value] };
       }),
     );
-    const sent = await rpc.batch<string>(
-      signed.map((s) => {
-        if (!s.ok) throw s.error;
-        if (!s.value.complete) {
-          const errors = (s.value as { errors?: { error: string }[] }).errors ?? [];
-          throw new Error(
-            `the wallet could not sign a transaction: ${errors.map((e) => e.error).join('; ')}`,
-          );
-        }
-        return { method: 'sendrawtransaction', params: [s.value.hex] };
-      }),
-    );
-    return sent.map((s, i) => {
+    return signed.map((s) => {
       if (!s.ok) throw s.error;
-      this.sent.set(s.value, specs[i]);
+      if (!s.value.complete) {
+        throw new Error(
+          `the wallet could not sign a transaction: ${(s.value.errors ?? []).map((e) => e.error).join('; ')}`,
+        );
+      }
+      return s.value.hex;
+    });
+  }
+
+  /**
+   * Sends signed transactions; throws on the first rejection (with the node's reason). With the
+   * wallet loaded each acceptance costs more as the wallet's unconfirmed set grows: for thousands
+   * of transactions, unload the wallet first.
+   */
+  async broadcast(hexes: string[]): Promise<string[]> {
+    const sent = await this.node.rpc.batch<string>(
+      hexes.map((hex) => ({ method: 'sendrawtransaction', params: [hex] })),
+    );
+    return sent.map((s) => {
+      if (!s.ok) throw s.error;
       return s.value;
     });
   }

@@ -141,6 +141,10 @@ export class RegtestNode {
       // Tests pay and bump many small transactions from one wallet: lift the unconfirmed-chain limits.
       '-limitancestorcount=1000',
       '-limitdescendantcount=1000',
+      // Regtest checks the whole mempool after every acceptance and the block index after every
+      // block by default: quadratic over thousands of transactions, and nothing a real node does.
+      '-checkmempool=0',
+      '-checkblockindex=0',
       '-rpcworkqueue=64',
       '-rpcthreads=4',
       ...(['rawtx', 'sequence', 'rawblock'] as const)
