@@ -144,7 +144,9 @@ export class MempoolHub {
   private readonly clients = new Set<Client>();
   private pending: Pending = { state: null, points: [], overflow: false, version: 0 };
   private feedVersion = 0;
-  private lastFlushMs = Number.NEGATIVE_INFINITY;
+  /** When the last flush was due (not when its timer fired): the pace follows the feed without drifting. */
+  private lastFlushDueMs = Number.NEGATIVE_INFINITY;
+  private flushPending = false;
   private flushTimer: NodeJS.Timeout | null = null;
   private lastHistogramMs = Number.NEGATIVE_INFINITY;
   private lastHistogramJson = '';
@@ -239,15 +241,23 @@ export class MempoolHub {
         pending.points = [];
       }
     }
-    if (this.flushTimer === null) {
-      const delay = Math.max(0, this.lastFlushMs + this.limits.minUpdateIntervalMs - this.now());
-      this.flushTimer = setTimeout(() => this.flush(), delay);
+    if (!this.flushPending) {
+      // Due at once, unless the previous message went out less than the interval ago. Counting from
+      // when the previous flush was due, not from when its timer fired, keeps timer lateness from
+      // adding up when the feed itself updates every interval.
+      const now = this.now();
+      const due = Math.max(now, this.lastFlushDueMs + this.limits.minUpdateIntervalMs);
+      this.lastFlushDueMs = due;
+      this.flushPending = true;
+      if (due <= now) setImmediate(() => this.flush());
+      else this.flushTimer = setTimeout(() => this.flush(), due - now);
     }
   }
 
   private flush(): void {
     this.flushTimer = null;
-    this.lastFlushMs = this.now();
+    if (!this.flushPending || this.closing) return;
+    this.flushPending = false;
     const pending = this.pending;
     this.pending = { state: pending.state, points: [], overflow: false, version: pending.version };
     const histogram = this.histogramIfDue();

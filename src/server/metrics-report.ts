@@ -31,17 +31,16 @@ export function metricsReport(input: MetricsInput): string {
   const { state, health, hub } = input;
   const text = new PrometheusText();
   const stats = state?.stats;
+  // The feed's own counters run ahead of the stats of its last estimate (and exist before the first).
+  const received = health.counters.transactions_received ?? stats?.total_received ?? 0;
+  const filtered = health.counters.transactions_filtered ?? stats?.total_filtered ?? 0;
   text
     .gauge('chainprice_info', 'Constant 1, labelled with the price source.', 1, { source: health.source })
-    .counter(
-      'chainprice_transactions_received_total',
-      'Transactions received from the source.',
-      stats?.total_received ?? 0,
-    )
+    .counter('chainprice_transactions_received_total', 'Transactions received from the source.', received)
     .counter(
       'chainprice_transactions_filtered_total',
       'Transactions dropped by the candidate filter.',
-      stats?.total_filtered ?? 0,
+      filtered,
     )
     .gauge(
       'chainprice_transactions_in_window',
@@ -85,7 +84,8 @@ export function metricsReport(input: MetricsInput): string {
     text.counter(name, help, health.counters[key] ?? 0);
   }
   for (const [key, value] of Object.entries(health.counters)) {
-    if (key in NAMED_FEED_COUNTERS) continue;
+    if (key in NAMED_FEED_COUNTERS || key === 'transactions_received' || key === 'transactions_filtered')
+      continue;
     text.gauge(`chainprice_feed_${metricName(key)}`, `The feed's "${key}" counter.`, value);
   }
 

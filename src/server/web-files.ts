@@ -35,7 +35,14 @@ export interface WebFilesOptions {
 }
 
 export async function webFiles(app: FastifyInstance, options: WebFilesOptions): Promise<void> {
-  await app.register(fastifyStatic, { root: options.root, serve: false, etag: true, lastModified: true });
+  // cacheControl off: the `no-cache` set below is the policy, not the plugin's `max-age=0`.
+  await app.register(fastifyStatic, {
+    root: options.root,
+    serve: false,
+    etag: true,
+    lastModified: true,
+    cacheControl: false,
+  });
   const modules = new TypeScriptModules(options.root);
 
   app.get('/*', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -1,0 +1,321 @@
+// `chainprice serve`: the service. Builds the live feed (your node, or the demo source with --demo),
+// opens the history, assembles the app (src/server/app.ts) and listens; the browser app, the API,
+// /health, /metrics and the WebSocket stream all come from this one process. SIGINT/SIGTERM close
+// the WebSocket clients with 1001 (going away), stop the feed and close the history, then exit.
+
+import type { AddressInfo } from 'node:net';
+import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
+import type { NodeFlags } from '../node/node-config.ts';
+import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
+import type { BlockPrice, BlockPriceReader, HistoryReader } from '../server/readers.ts';
+import { type Command, EXIT, UserError } from './command.ts';
+
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_PORT = 8000;
+/** A second Ctrl-C while shutting down means "now": exit without waiting for the clean close. */
+const FORCE_EXIT_CODE = 130;
+
+const HELP = `Usage: chainprice serve [options] [node options]
+
+Serves the live BTC/USD price read from your node's transactions: the browser app at /, the REST
+API under /api/v1, /health, /metrics and the WebSocket stream /ws/mempool (see docs/api.md).
+
+Options:
+  --host HOST            address to listen on (default ${DEFAULT_HOST}; CHAINPRICE_HOST)
+  --port PORT            port to listen on (default ${DEFAULT_PORT}; CHAINPRICE_PORT)
+  --demo                 no node needed: a built-in synthetic transaction source (labelled "demo")
+  --demo-speed N         demo only: simulated seconds per real second (default 1)
+  --demo-burst           demo only: about 200 transactions a second, for load tests
+  --token TOKEN          require this token for the API, /metrics and the stream (CHAINPRICE_TOKEN;
+                         prefer the variable: flags show in ps). Browsers open /?token=TOKEN
+  --allow-origin ORIGIN  also let pages served from ORIGIN (scheme://host[:port]) open the stream;
+                         repeatable (CHAINPRICE_ALLOW_ORIGIN, comma-separated)
+  --data-dir DIR         where the price history is kept (default ~/.chainprice; CHAINPRICE_DATA_DIR)
+  --no-history           keep no history (the history API answers 503)
+
+${NODE_FLAGS_HELP}`;
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  demo: boolean;
+  demoSpeed: number | undefined;
+  demoBurst: boolean;
+  token: string | undefined;
+  allowedOrigins: string[];
+  dataDir: string | undefined;
+  history: boolean;
+  node: NodeFlags;
+}
+
+function usage(message: string): UserError {
+  return new UserError(`serve: ${message}`, { hint: 'chainprice serve --help', exitCode: EXIT.usage });
+}
+
+export function parseServeArgs(args: string[], env: Record<string, string | undefined>): ServeOptions {
+  const { flags, rest } = takeNodeFlags(args);
+  const options: ServeOptions = {
+    host: env.CHAINPRICE_HOST || DEFAULT_HOST,
+    port: env.CHAINPRICE_PORT ? parsePort(env.CHAINPRICE_PORT, 'CHAINPRICE_PORT') : DEFAULT_PORT,
+    demo: false,
+    demoSpeed: undefined,
+    demoBurst: false,
+    token: env.CHAINPRICE_TOKEN || undefined,
+    allowedOrigins: (env.CHAINPRICE_ALLOW_ORIGIN ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    dataDir: env.CHAINPRICE_DATA_DIR || undefined,
+    history: true,
+    node: flags,
+  };
+  let originsFromFlags = false;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq !== -1 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      const v = eq !== -1 && arg.startsWith('--') ? arg.slice(eq + 1) : rest[++i];
+      if (v === undefined || (eq === -1 && v.startsWith('--'))) throw usage(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--host':
+        options.host = value();
+        break;
+      case '--port':
+        options.port = parsePort(value(), '--port');
+        break;
+      case '--demo':
+        options.demo = true;
+        break;
+      case '--demo-speed': {
+        const text = value();
+        const speed = Number(text);
+        if (!Number.isFinite(speed) || speed <= 0)
+          throw usage(`--demo-speed needs a positive number, not "${text}"`);
+        options.demoSpeed = speed;
+        break;
+      }
+      case '--demo-burst':
+        options.demoBurst = true;
+        break;
+      case '--token': {
+        const token = value();
+        if (!/^[\x21-\x7e]+$/.test(token)) throw usage('--token must be printable ASCII without spaces');
+        options.token = token;
+        break;
+      }
+      case '--allow-origin':
+        if (!originsFromFlags) options.allowedOrigins = [];
+        originsFromFlags = true;
+        options.allowedOrigins.push(value());
+        break;
+      case '--data-dir':
+        options.dataDir = value();
+        break;
+      case '--no-history':
+        options.history = false;
+        break;
+      default:
+        throw usage(`unknown argument ${arg}`);
+    }
+  }
+  if (!options.demo && (options.demoSpeed !== undefined || options.demoBurst)) {
+    throw usage('--demo-speed and --demo-burst only apply with --demo');
+  }
+  if (options.demo && Object.keys(options.node).length > 0) {
+    throw usage('node options do not apply with --demo');
+  }
+  return options;
+}
+
+/** Port 0 asks the system for a free port (the one chosen is printed). */
+function parsePort(text: string, name: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535) {
+    throw usage(`${name} needs a port number from 1 to 65535 (or 0 for any free port), not "${text}"`);
+  }
+  return port;
+}
+
+/** What the feed module gives besides the LiveFeed: block prices, and (demo) a hook for each new block. */
+interface Source {
+  feed: LiveFeed;
+  blocks: BlockPriceReader;
+  onBlock?: (listener: (block: BlockPrice) => void) => () => void;
+}
+
+async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
+  if (options.demo) {
+    const { createDemoFeed } = await import('../sim/demo-feed.ts');
+    const feed = createDemoFeed({ speed: options.demoSpeed, burst: options.demoBurst, onStatus: status });
+    return { feed, blocks: feed.blockPrices, onBlock: (listener) => feed.onBlock(listener) };
+  }
+  const { resolveNodeConfig } = await import('../node/node-config.ts');
+  const { createNodeFeed } = await import('../node/node-feed.ts');
+  try {
+    const feed = await createNodeFeed(resolveNodeConfig(options.node), { onStatus: status });
+    return { feed, blocks: feed.blockPrices, onBlock: (listener) => feed.onBlock(listener) };
+  } catch (error) {
+    if (error instanceof UserError) {
+      const demo = 'to try chainprice without a node, run: chainprice serve --demo';
+      throw new UserError(error.message, {
+        hint: error.hint ? `${error.hint}\n${demo}` : demo,
+        exitCode: error.exitCode,
+      });
+    }
+    throw error;
+  }
+}
+
+interface History extends HistoryReader {
+  recordEstimate(state: { price: number | null; confidence: number; timestamp: number }): boolean;
+  recordBlock(block: BlockPrice): void;
+  close(): void;
+  readonly path: string;
+}
+
+async function openHistory(options: ServeOptions): Promise<History | undefined> {
+  if (!options.history) return undefined;
+  const { HistoryStore } = await import('../store/history.ts');
+  return HistoryStore.open({ dataDir: options.dataDir, source: options.demo ? 'demo' : 'node' });
+}
+
+function listenError(error: unknown, host: string, port: number): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new UserError(
+        `port ${port} on ${host} is already in use (another chainprice, or another server).`,
+        {
+          hint: `stop it, or pick another port: chainprice serve --port ${port === 65_535 ? 8001 : port + 1}`,
+        },
+      );
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new UserError(`cannot listen on ${host}: it is not an address of this machine.`, {
+        hint: 'use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface) with --host',
+      });
+    case 'EACCES':
+      return new UserError(`permission denied to listen on port ${port}.`, {
+        hint: 'ports below 1024 need root; use a higher --port (and a reverse proxy for port 80/443)',
+      });
+    default:
+      return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+async function run(args: string[]): Promise<number> {
+  const options = parseServeArgs(args, process.env);
+  const status = (line: string) => console.error(`chainprice: ${line}`);
+
+  const { buildApp } = await import('../server/app.ts');
+  const { normaliseOrigin } = await import('../server/origin-check.ts');
+  try {
+    options.allowedOrigins = options.allowedOrigins.map(normaliseOrigin);
+  } catch (error) {
+    throw usage(`--allow-origin: ${(error as Error).message}`);
+  }
+
+  const source = await openSource(options, status);
+  let history: History | undefined;
+  try {
+    history = await openHistory(options);
+  } catch (error) {
+    await source.feed.stop();
+    throw error;
+  }
+  const app = await buildApp({
+    feed: source.feed,
+    history,
+    blocks: source.blocks,
+    token: options.token,
+    allowedOrigins: options.allowedOrigins,
+    log: status,
+  });
+
+  const unsubscribers: (() => void)[] = [];
+  if (history !== undefined) {
+    const store = history;
+    let failed = false;
+    const record = (write: () => void) => {
+      try {
+        write();
+      } catch (error) {
+        // The live service matters more than its history: say it once and keep serving.
+        if (!failed) status(`could not write the history (${(error as Error).message}); serving without it`);
+        failed = true;
+      }
+    };
+    unsubscribers.push(source.feed.onUpdate((u: LiveUpdate) => record(() => store.recordEstimate(u.state))));
+    if (source.onBlock) unsubscribers.push(source.onBlock((block) => record(() => store.recordBlock(block))));
+  }
+
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await app.close();
+    history?.close();
+    await source.feed.stop();
+    throw listenError(error, options.host, options.port);
+  }
+
+  const port = (app.server.address() as AddressInfo).port;
+  const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}/`;
+  status(
+    `serving the ${options.demo ? 'demo' : 'node'} price on ${url}${options.token ? '?token=… (add your token)' : ''}` +
+      (history ? ` — history in ${history.path}` : ''),
+  );
+  if (!isLoopback(options.host) && !options.token) {
+    status(
+      `listening on ${options.host} without a token: anyone who can reach this port can read the stream (set CHAINPRICE_TOKEN)`,
+    );
+  }
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (signal: string): Promise<void> => {
+    if (stopping !== null) {
+      status(`${signal} again: exiting now`);
+      process.exit(FORCE_EXIT_CODE);
+    }
+    status(`${signal}: closing connections and stopping`);
+    stopping = (async () => {
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      await app.close();
+      await source.feed.stop();
+      history?.close();
+    })();
+    return stopping;
+  };
+  const stopped = new Promise<void>((resolve, reject) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        shutdown(signal).then(resolve, reject);
+      });
+    }
+  });
+
+  try {
+    await source.feed.start();
+  } catch (error) {
+    await shutdown('startup failure').catch(() => {});
+    throw error;
+  }
+  await stopped;
+  status('stopped');
+  return EXIT.ok;
+}
+
+export const command: Command = {
+  name: 'serve',
+  summary: 'serve the live price: browser app, REST API, WebSocket stream (--demo without a node)',
+  help: HELP,
+  run,
+};
