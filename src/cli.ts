@@ -32,6 +32,11 @@ register(
   'measure the comb of round dollar amounts on the real dev blocks',
   () => import('./commands/calibrate.ts'),
 );
+register(
+  'serve',
+  'serve the live price: browser app, REST API, WebSocket stream (--demo without a node)',
+  () => import('./commands/serve.ts'),
+);
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
