@@ -10,10 +10,10 @@ import type { CandidateSource } from './candidate-source.ts';
 import type { CombModel } from './comb-model.ts';
 import { bestIndex, bestRivalIndex, combScores } from './comb-search.ts';
 import { confidenceOf } from './confidence.ts';
-import { collectEvidence, compareEvidence, type EvidencePoint } from './evidence.ts';
+import { type EvidencePoint, evidenceInBand, gatherCloud } from './evidence.ts';
 import { priceOfShift, shiftOfPrice } from './log-scale.ts';
 import { parabolaVertexOffset } from './parabola.ts';
-import { bandRange, refinePrice } from './refine.ts';
+import { refinePrice } from './refine.ts';
 import { CumulativeCounts } from './tooth.ts';
 
 export type { EvidencePoint } from './evidence.ts';
@@ -40,8 +40,8 @@ export interface RefineTuning {
 }
 
 export const DEFAULT_REFINE_TUNING: Readonly<RefineTuning> = Object.freeze({
-  evidenceTolerance: 0.05, // ±5 %: the coarse price is within a bin (1.2 %) of the spike
-  band: 0.03, // ±3 %: holds the whole spike (±1 %) with room for the coarse price's error
+  evidenceTolerance: 0.04, // ±4 %: the coarse price is within half a bin (0.6 %) of the spike, the band moves at most 2 %
+  band: 0.02, // ±2 %: holds the whole spike (±1 %); wider only adds background (eval: no gain at 3 %)
 });
 
 export interface EstimateOptions {
@@ -67,7 +67,7 @@ export interface PriceEstimate {
   evidence: EvidencePoint[];
   /** Candidate outputs in the window. */
   candidates: number;
-  /** Evidence points within the refinement band of the price (= evidence.length). */
+  /** Evidence points: outputs within the refinement band of the price (= evidence.length). */
   outputsUsed: number;
   /** Comb score (log-likelihood ratio, nats) of the coarse price. */
   score: number;
@@ -142,19 +142,14 @@ export function estimatePrice(
 
   // Refinement over the implied prices of the evidence outputs.
   const tuning = options.tuning ?? DEFAULT_REFINE_TUNING;
-  const cloud = collectEvidence(source, model, coarsePrice, tuning.evidenceTolerance);
-  const implied = new Float64Array(cloud.length);
-  for (let i = 0; i < cloud.length; i++) implied[i] = cloud[i].price;
-  implied.sort();
-  const refined = refinePrice(implied, coarsePrice, tuning.band);
+  const cloud = gatherCloud(source, model, coarsePrice, tuning.evidenceTolerance);
+  const refined = refinePrice(cloud.prices, cloud.size, coarsePrice, tuning.band, tuning.evidenceTolerance);
   if (refined.used < MIN_EVIDENCE)
     return none(
       `too little evidence: ${refined.used} outputs near round amounts (at least ${MIN_EVIDENCE} needed)`,
     );
-
-  const [lo, hi] = bandRange(implied, refined.price, tuning.band);
-  const evidence = cloud.filter((p) => p.price >= implied[lo] && p.price <= implied[hi - 1]);
-  evidence.sort(compareEvidence);
+  const factor = Math.exp(tuning.band);
+  const evidence = evidenceInBand(cloud, refined.price / factor, refined.price * factor);
 
   const rivalScore = rival >= 0 ? inner[rival] : null;
   const confidence = confidenceOf({

@@ -1,6 +1,7 @@
 // The evidence of a price: every candidate output lying within a few percent of a round amount
 // U / price gives one implied price U / value. In: the candidate outputs, the comb and a price.
-// Out: the evidence points (the cloud the chart shows), in no particular order.
+// Out: the implied prices alone (for the refinement, no objects made), or the evidence points
+// within a band (the cloud the chart shows).
 
 import type { CandidateSource } from './candidate-source.ts';
 import type { CombModel } from './comb-model.ts';
@@ -18,41 +19,180 @@ export interface EvidencePoint {
 
 const SATS_PER_BTC = 100_000_000;
 
+/** Reads a double's top bits: sign, exponent and the first BUCKET_BITS of the mantissa. */
+const float = new Float64Array(1);
+const floatHigh = new Uint32Array(
+  float.buffer,
+  new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 4 : 0,
+  1,
+);
+/** 2^8 buckets per octave: 0.27 % wide, narrower than any tooth. */
+const BUCKET_BITS = 8;
+
+function bucketOf(x: number): number {
+  float[0] = x;
+  return floatHigh[0] >>> (20 - BUCKET_BITS);
+}
+
 /**
- * Outputs whose implied price is within `tolerance` (natural-log distance, 0.05 ≈ 5 %) of `price`
- * for their nearest comb amount.
+ * The comb's teeth at `price` as satoshi intervals: amount j matches values in [low[j], high[j]],
+ * the values whose implied price for it lies in [price / e^tolerance, price × e^tolerance].
+ * Teeth closer than 2 × tolerance overlap; a value then goes to the smaller amount.
+ * A table over the values' binary exponent and first mantissa bits finds the tooth of a value
+ * without a search: it names the smallest tooth meeting each 0.27 % bucket.
  */
-export function collectEvidence(
+class Teeth {
+  readonly usd: Float64Array;
+  readonly low: Float64Array;
+  readonly high: Float64Array;
+  private readonly firstBucket: number;
+  private readonly table: Int16Array;
+
+  constructor(model: CombModel, price: number, tolerance: number) {
+    const n = model.amounts.length;
+    this.usd = new Float64Array(n);
+    this.low = new Float64Array(n);
+    this.high = new Float64Array(n);
+    const factor = Math.exp(tolerance);
+    for (let j = 0; j < n; j++) {
+      const usd = model.amounts[j].usd; // ascending (comb-model.ts)
+      this.usd[j] = usd;
+      this.low[j] = (usd * SATS_PER_BTC) / (price * factor);
+      this.high[j] = (usd * SATS_PER_BTC * factor) / price;
+    }
+    this.firstBucket = bucketOf(this.low[0]);
+    this.table = new Int16Array(bucketOf(this.high[n - 1]) - this.firstBucket + 1).fill(-1);
+    for (let j = n - 1; j >= 0; j--) {
+      const last = bucketOf(this.high[j]) - this.firstBucket;
+      for (let k = bucketOf(this.low[j]) - this.firstBucket; k <= last; k++) this.table[k] = j;
+    }
+  }
+
+  /** Index of the amount whose interval holds `sats`, or -1. */
+  find(sats: number): number {
+    const k = bucketOf(sats) - this.firstBucket;
+    if (!(k >= 0 && k < this.table.length)) return -1;
+    let j = this.table[k];
+    if (j < 0) return -1;
+    // The bucket's smallest tooth, or the next one when the bucket straddles a gap.
+    if (sats < this.low[j]) return -1;
+    if (sats <= this.high[j]) return j;
+    j++;
+    return j < this.low.length && sats >= this.low[j] && sats <= this.high[j] ? j : -1;
+  }
+}
+
+/** The outputs near the comb's teeth at one price, in parallel arrays (no object per output). */
+export class EvidenceCloud {
+  size = 0;
+  prices: Float64Array;
+  times: Float64Array;
+  usd: Float64Array;
+  vouts: Uint32Array;
+  txids: string[];
+
+  constructor(capacity = 1024) {
+    const n = Math.max(16, capacity);
+    this.txids = new Array<string>(n).fill('');
+    this.prices = new Float64Array(n);
+    this.times = new Float64Array(n);
+    this.usd = new Float64Array(n);
+    this.vouts = new Uint32Array(n);
+  }
+
+  push(price: number, time: number, usd: number, txid: string, vout: number): void {
+    if (this.size === this.prices.length) this.grow();
+    const i = this.size++;
+    this.prices[i] = price;
+    this.times[i] = time;
+    this.usd[i] = usd;
+    this.vouts[i] = vout;
+    this.txids[i] = txid;
+  }
+
+  private grow(): void {
+    const n = this.prices.length * 2;
+    const prices = new Float64Array(n);
+    const times = new Float64Array(n);
+    const usd = new Float64Array(n);
+    const vouts = new Uint32Array(n);
+    const txids = new Array<string>(n).fill('');
+    for (let i = 0; i < this.size; i++) txids[i] = this.txids[i];
+    this.txids = txids;
+    prices.set(this.prices);
+    times.set(this.times);
+    usd.set(this.usd);
+    vouts.set(this.vouts);
+    this.prices = prices;
+    this.times = times;
+    this.usd = usd;
+    this.vouts = vouts;
+  }
+}
+
+/** The state of the one gathering in progress (pure and synchronous, so one is enough). */
+let gathering: { teeth: Teeth; cloud: EvidenceCloud } | null = null;
+
+/**
+ * The visitor gatherCloud hands to the source: always this one function, so the source's loop
+ * calls one target and the engine can inline it (a fresh closure per call would not be).
+ */
+function gatherOne(sats: number, time: number, txid: string, vout: number): void {
+  const g = gathering!;
+  const j = g.teeth.find(sats);
+  if (j < 0) return;
+  const usd = g.teeth.usd[j];
+  g.cloud.push((usd * SATS_PER_BTC) / sats, time, usd, txid, vout);
+}
+
+/** Every candidate output within `tolerance` (log distance, 0.05 ≈ 5 %) of a tooth at `price`. */
+export function gatherCloud(
   source: CandidateSource,
   model: CombModel,
   price: number,
   tolerance: number,
-): EvidencePoint[] {
-  const amounts = model.amounts; // sorted by usd (comb-model.ts)
-  const logUsd = amounts.map((a) => Math.log(a.usd));
-  const logPrice = Math.log(price);
-  const points: EvidencePoint[] = [];
-  source.forEachCandidate((sats, time, txid, vout) => {
-    // The dollar amount this output is worth at `price`, and the comb amount nearest to it.
-    const x = Math.log(sats / SATS_PER_BTC) + logPrice;
-    let lo = 0;
-    let hi = logUsd.length - 1;
-    while (hi - lo > 1) {
-      const mid = (lo + hi) >> 1;
-      if (logUsd[mid] <= x) lo = mid;
-      else hi = mid;
-    }
-    const j = Math.abs(logUsd[lo] - x) <= Math.abs(logUsd[hi] - x) ? lo : hi;
-    if (Math.abs(logUsd[j] - x) > tolerance) return;
-    const usd = amounts[j].usd;
-    points.push({ time, price: (usd * SATS_PER_BTC) / sats, usd, txid, vout });
-  });
+): EvidenceCloud {
+  // The teeth hold a minority of the outputs: room for half of them rarely needs to grow.
+  const cloud = new EvidenceCloud(source.candidateOutputs >> 1);
+  gathering = { teeth: new Teeth(model, price, tolerance), cloud };
+  try {
+    source.forEachCandidate(gatherOne);
+  } finally {
+    gathering = null;
+  }
+  return cloud;
+}
+
+/** The points of `cloud` whose implied price lies in [low, high], sorted by time, then txid, then vout. */
+export function evidenceInBand(cloud: EvidenceCloud, low: number, high: number): EvidencePoint[] {
+  const { prices, times, txids, vouts } = cloud;
+  const order: number[] = [];
+  let sorted = true;
+  let last = -1;
+  for (let i = 0; i < cloud.size; i++) {
+    if (!(prices[i] >= low && prices[i] <= high)) continue;
+    if (sorted && last >= 0 && before(cloud, i, last)) sorted = false;
+    order.push(i);
+    last = i;
+  }
+  // A live window's outputs mostly arrive in time order and a block's all share one time, so the
+  // points often come sorted already; otherwise TimSort makes use of the runs there are.
+  if (!sorted) order.sort((a, b) => (before(cloud, a, b) ? -1 : before(cloud, b, a) ? 1 : 0));
+  const points = new Array<EvidencePoint>(order.length);
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    points[k] = { time: times[i], price: prices[i], usd: cloud.usd[i], txid: txids[i], vout: vouts[i] };
+  }
   return points;
 }
 
-/** Orders evidence by time, then txid, then vout: the same points always come out the same way. */
-export function compareEvidence(a: EvidencePoint, b: EvidencePoint): number {
-  if (a.time !== b.time) return a.time - b.time;
-  if (a.txid !== b.txid) return a.txid < b.txid ? -1 : 1;
-  return a.vout - b.vout;
+/** Point a comes strictly before point b: by time, then txid, then vout. */
+function before(cloud: EvidenceCloud, a: number, b: number): boolean {
+  const ta = cloud.times[a];
+  const tb = cloud.times[b];
+  if (ta !== tb) return ta < tb;
+  const ia = cloud.txids[a];
+  const ib = cloud.txids[b];
+  if (ia !== ib) return ia < ib;
+  return cloud.vouts[a] < cloud.vouts[b];
 }

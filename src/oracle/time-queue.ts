@@ -1,52 +1,88 @@
-// A min-heap of items by time, for ageing a window out oldest first. In: items with a time.
-// Out: the oldest item, in O(log n). Items removed elsewhere are skipped when they reach the top
-// (the caller says which are still live), so removal from the middle costs nothing here.
+// A min-heap of window slots by time, for ageing a window out oldest first. In: (time, slot,
+// generation) entries. Out: the oldest entry, in O(log n). Entries for slots removed or reused
+// since are not taken out here: the window skips them when they reach the top (their generation
+// no longer matches), so removal from the middle costs nothing. Kept in typed arrays: 16 bytes an
+// entry, no object per entry.
 
-export class TimeQueue<T extends { readonly time: number }> {
-  private readonly heap: T[] = [];
+export class TimeQueue {
+  private times = new Float64Array(64);
+  private slots = new Int32Array(64);
+  private generations = new Uint32Array(64);
+  private size = 0;
 
   get length(): number {
-    return this.heap.length;
+    return this.size;
   }
 
-  push(item: T): void {
-    const heap = this.heap;
-    heap.push(item);
-    let i = heap.length - 1;
+  push(time: number, slot: number, generation: number): void {
+    if (this.size === this.times.length) this.grow();
+    const { times, slots, generations } = this;
+    let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heap[parent].time <= item.time) break;
-      heap[i] = heap[parent];
+      if (times[parent] <= time) break;
+      times[i] = times[parent];
+      slots[i] = slots[parent];
+      generations[i] = generations[parent];
       i = parent;
     }
-    heap[i] = item;
+    times[i] = time;
+    slots[i] = slot;
+    generations[i] = generation;
   }
 
-  peek(): T | undefined {
-    return this.heap[0];
+  /** The oldest entry's time (+Infinity when empty), slot and generation. */
+  peekTime(): number {
+    return this.size > 0 ? this.times[0] : Number.POSITIVE_INFINITY;
   }
 
-  pop(): T | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length === 0 || last === undefined) return top;
+  peekSlot(): number {
+    return this.slots[0];
+  }
+
+  peekGeneration(): number {
+    return this.generations[0];
+  }
+
+  /** Drops the oldest entry. */
+  pop(): void {
+    if (this.size === 0) return;
+    const { times, slots, generations } = this;
+    const last = --this.size;
+    const time = times[last];
+    const slot = slots[last];
+    const generation = generations[last];
     let i = 0;
-    const n = heap.length;
     for (;;) {
       const left = 2 * i + 1;
-      if (left >= n) break;
+      if (left >= last) break;
       const right = left + 1;
-      const child = right < n && heap[right].time < heap[left].time ? right : left;
-      if (heap[child].time >= last.time) break;
-      heap[i] = heap[child];
+      const child = right < last && times[right] < times[left] ? right : left;
+      if (times[child] >= time) break;
+      times[i] = times[child];
+      slots[i] = slots[child];
+      generations[i] = generations[child];
       i = child;
     }
-    heap[i] = last;
-    return top;
+    times[i] = time;
+    slots[i] = slot;
+    generations[i] = generation;
   }
 
   clear(): void {
-    this.heap.length = 0;
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const n = this.times.length * 2;
+    const times = new Float64Array(n);
+    const slots = new Int32Array(n);
+    const generations = new Uint32Array(n);
+    times.set(this.times);
+    slots.set(this.slots);
+    generations.set(this.generations);
+    this.times = times;
+    this.slots = slots;
+    this.generations = generations;
   }
 }

@@ -8,8 +8,13 @@
 // spends are mostly wallet shuffling). The rule is kept order-free: if B spends A and both are
 // in the window, B's outputs are out whichever arrived first; when A leaves, B's come back.
 // So the same set of transactions always gives the same histogram and the same estimate.
+//
+// Layout, for memory and speed: one slot per transaction in parallel typed arrays (time, flags,
+// up to two candidate output values and their vouts, how many of its parents are present), the
+// txid string kept once, and two hash tables in typed arrays keyed by txid keys (txid-key.ts,
+// txid-table.ts): txid → slot, and parent → the candidate slots spending from it. The
+// Transaction itself is never kept.
 
-import { hashToHex } from '../bitcoin/hash.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
 import type { CandidateSource } from './candidate-source.ts';
 import { type CombModel, DEFAULT_COMB_MODEL } from './comb-model.ts';
@@ -23,24 +28,19 @@ import {
 import { LogHistogram } from './log-histogram.ts';
 import { BINS_PER_DECADE, binOfSats, SCALE_MIN_LOG10_SATS } from './log-scale.ts';
 import { TimeQueue } from './time-queue.ts';
+import { keyOfHash, keyOfTxid } from './txid-key.ts';
+import { SpenderIndex, TxidTable } from './txid-table.ts';
 
-export type { Estimate, NoEstimate, PriceEstimate } from './estimator.ts';
+export type { Estimate, EstimateOptions, NoEstimate, PriceEstimate } from './estimator.ts';
 
-/** One tracked transaction. Only what the rules and the estimate need is kept, never the tx. */
-interface Tracked {
-  readonly txid: string;
-  readonly time: number;
-  /** Candidate output values by vout (0: that output is not a candidate); null: not a candidate tx. */
-  readonly values: number[] | null;
-  /** Distinct txids this candidate spends from (only kept when the same-window rule is on). */
-  readonly parents: string[] | null;
-  /** How many of `parents` are in the window now. */
-  parentsPresent: number;
-  /** Its outputs are in the histogram. */
-  counted: boolean;
-  /** Still in the window (the time queue drops removed entries lazily). */
-  live: boolean;
-}
+/** Slot flags. */
+const LIVE = 1;
+/** Passes the transaction rules and has at least one candidate output. */
+const CANDIDATE = 2;
+/** Its candidate outputs are in the histogram (a candidate with no parent in the window). */
+const COUNTED = 4;
+
+const INITIAL_SLOTS = 1024;
 
 export interface WindowOptions {
   profile?: FilterProfile;
@@ -50,11 +50,32 @@ export interface WindowOptions {
 export class PriceWindow implements CandidateSource {
   readonly profile: FilterProfile;
   readonly model: CombModel;
-  private readonly tracked = new Map<string, Tracked>();
-  /** parent txid → the tracked candidates spending from it. */
-  private readonly spenders = new Map<string, Tracked | Tracked[]>();
-  private readonly byTime = new TimeQueue<Tracked>();
   private readonly histo = new LogHistogram();
+  private readonly slotOf = new TxidTable();
+  /** Parent key → the candidate slots spending from it. */
+  private readonly spenders = new SpenderIndex((slot, generation) => this.isLive(slot, generation));
+  private readonly queue = new TimeQueue();
+  private readonly free: number[] = [];
+  /** Scratch keys (no allocation per transaction or input): the transaction's own, an input's. */
+  private readonly key = new Int32Array(4);
+  private readonly inputKey = new Int32Array(4);
+  private readonly parentKeys = new Int32Array(4 * 8);
+  private slots = 0;
+  private ids: string[] = [];
+  /** Candidate outputs beyond the first two (profiles allowing more outputs): [vout, sats, …]. */
+  private readonly extra = new Map<number, number[]>();
+  private times = new Float64Array(INITIAL_SLOTS);
+  private flags = new Uint8Array(INITIAL_SLOTS);
+  private present = new Uint8Array(INITIAL_SLOTS);
+  private generations = new Uint32Array(INITIAL_SLOTS);
+  private valueA = new Float64Array(INITIAL_SLOTS);
+  private valueB = new Float64Array(INITIAL_SLOTS);
+  /** Histogram bins of valueA / valueB (computed once: a bin costs a logarithm). */
+  private binA = new Uint16Array(INITIAL_SLOTS);
+  private binB = new Uint16Array(INITIAL_SLOTS);
+  /** vouts of valueA / valueB (outputs at vout 65,536 and up go to `extra`). */
+  private voutA = new Uint16Array(INITIAL_SLOTS);
+  private voutB = new Uint16Array(INITIAL_SLOTS);
 
   constructor(options: WindowOptions = {}) {
     this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
@@ -63,7 +84,7 @@ export class PriceWindow implements CandidateSource {
 
   /** Transactions tracked (candidates or not). */
   get size(): number {
-    return this.tracked.size;
+    return this.slotOf.size;
   }
 
   get candidateOutputs(): number {
@@ -75,84 +96,62 @@ export class PriceWindow implements CandidateSource {
   }
 
   has(txid: string): boolean {
-    return this.tracked.has(txid);
+    return this.slotFor(txid) >= 0;
   }
 
-  txids(): IterableIterator<string> {
-    return this.tracked.keys();
+  *txids(): IterableIterator<string> {
+    for (let slot = 0; slot < this.slots; slot++) if (this.flags[slot] & LIVE) yield this.ids[slot];
   }
 
   /**
    * Tracks `tx`, seen at `time` (Unix seconds; a time that is not a finite number counts as 0,
-   * the oldest). False when a transaction with this txid is already in the window.
+   * the oldest). False when its txid is already in the window (or is not 64 hex digits).
    */
   add(tx: Transaction, time: number): boolean {
     const txid = tx.txid;
-    if (this.tracked.has(txid)) return false;
+    const key = this.key;
+    if (!keyOfTxid(txid, key) || this.slotOf.has(key)) return false;
+    const slot = this.free.length > 0 ? this.free.pop()! : this.newSlot();
+    const generation = ++this.generations[slot];
+    const at = Number.isFinite(time) ? time : 0;
+    this.ids[slot] = txid;
+    this.times[slot] = at;
+    this.flags[slot] = LIVE;
+    this.present[slot] = 0;
+    this.valueA[slot] = 0;
+    this.valueB[slot] = 0;
+
     const profile = this.profile;
-    let values: number[] | null = null;
-    let parents: string[] | null = null;
-    if (passesTransactionRules(tx, profile)) {
-      values = new Array<number>(tx.outputs.length);
-      let any = false;
-      for (let i = 0; i < tx.outputs.length; i++) {
-        const sats = tx.outputs[i].value;
-        const ok = isCandidateValue(sats, profile) && binOfSats(sats) >= 0;
-        values[i] = ok ? sats : 0;
-        if (ok) any = true;
-      }
-      if (!any) values = null;
-      else if (profile.excludeSameWindowSpends) parents = distinctParents(tx);
+    if (passesTransactionRules(tx, profile) && this.takeOutputs(slot, tx)) {
+      this.flags[slot] |= CANDIDATE;
+      if (profile.excludeSameWindowSpends) this.linkParents(slot, generation, tx);
     }
-    const entry: Tracked = {
-      txid,
-      time: Number.isFinite(time) ? time : 0,
-      values,
-      parents,
-      parentsPresent: 0,
-      counted: false,
-      live: true,
-    };
-    if (parents !== null) {
-      for (const parent of parents) {
-        if (this.tracked.has(parent)) entry.parentsPresent++;
-        const list = this.spenders.get(parent);
-        if (list === undefined) this.spenders.set(parent, entry);
-        else if (Array.isArray(list)) list.push(entry);
-        else this.spenders.set(parent, [list, entry]);
-      }
-    }
-    this.tracked.set(txid, entry);
-    this.byTime.push(entry);
+    this.slotOf.insert(key, slot);
+    this.queue.push(at, slot, generation);
     // Transactions already here that spend this one are chained spends now.
-    const children = this.spenders.get(txid);
-    if (children !== undefined) {
-      for (const child of Array.isArray(children) ? children : [children]) {
-        child.parentsPresent++;
-        if (child.counted) this.uncount(child);
-      }
-    }
-    if (values !== null && entry.parentsPresent === 0) this.count(entry);
+    this.spenders.forEachChild(key, this.parentArrived);
+    if (this.flags[slot] & CANDIDATE && this.present[slot] === 0) this.count(slot);
     return true;
   }
 
   /** Stops tracking a transaction; false when it was not in the window. */
   remove(txid: string): boolean {
-    const entry = this.tracked.get(txid);
-    if (entry === undefined) return false;
-    this.drop(entry);
+    const slot = this.slotFor(txid);
+    if (slot < 0) return false;
+    this.drop(slot, true);
     return true;
   }
 
   /** Removes every transaction seen before `time`; returns how many left. */
   removeOlderThan(time: number): number {
     let removed = 0;
-    for (;;) {
-      const oldest = this.byTime.peek();
-      if (oldest === undefined || !(oldest.time < time)) break;
-      this.byTime.pop();
-      if (!oldest.live) continue;
-      this.drop(oldest);
+    const queue = this.queue;
+    while (queue.peekTime() < time) {
+      const slot = queue.peekSlot();
+      const generation = queue.peekGeneration();
+      queue.pop();
+      if (this.generations[slot] !== generation || !(this.flags[slot] & LIVE)) continue;
+      this.drop(slot, false);
       removed++;
     }
     return removed;
@@ -160,18 +159,20 @@ export class PriceWindow implements CandidateSource {
 
   /** Forgets everything. */
   clear(): void {
-    this.tracked.clear();
+    for (let slot = 0; slot < this.slots; slot++) if (this.flags[slot] & LIVE) this.drop(slot, false);
+    this.queue.clear();
     this.spenders.clear();
-    this.byTime.clear();
-    this.histo.clear();
   }
 
   forEachCandidate(visit: (sats: number, time: number, txid: string, vout: number) => void): void {
-    for (const entry of this.tracked.values()) {
-      if (!entry.counted) continue;
-      const values = entry.values!;
-      for (let vout = 0; vout < values.length; vout++)
-        if (values[vout] > 0) visit(values[vout], entry.time, entry.txid, vout);
+    const { flags, valueA, valueB, voutA, voutB, times, ids } = this;
+    for (let slot = 0; slot < this.slots; slot++) {
+      if (!(flags[slot] & COUNTED)) continue;
+      if (valueA[slot] > 0) visit(valueA[slot], times[slot], ids[slot], voutA[slot]);
+      if (valueB[slot] > 0) visit(valueB[slot], times[slot], ids[slot], voutB[slot]);
+      const more = this.extra.size > 0 ? this.extra.get(slot) : undefined;
+      if (more !== undefined)
+        for (let i = 0; i < more.length; i += 2) visit(more[i + 1], times[slot], ids[slot], more[i]);
     }
   }
 
@@ -188,50 +189,135 @@ export class PriceWindow implements CandidateSource {
     };
   }
 
-  private drop(entry: Tracked): void {
-    entry.live = false;
-    this.tracked.delete(entry.txid);
-    if (entry.counted) this.uncount(entry);
-    if (entry.parents !== null) {
-      for (const parent of entry.parents) {
-        const list = this.spenders.get(parent);
-        if (list === entry) this.spenders.delete(parent);
-        else if (Array.isArray(list)) {
-          const i = list.indexOf(entry);
-          if (i >= 0) list.splice(i, 1);
-          if (list.length === 1) this.spenders.set(parent, list[0]);
-        }
+  // ---- slots ----------------------------------------------------------------------------------
+
+  private slotFor(txid: string): number {
+    if (!keyOfTxid(txid, this.key)) return -1;
+    const slot = this.slotOf.get(this.key);
+    return slot >= 0 && this.ids[slot] === txid ? slot : -1;
+  }
+
+  private isLive(slot: number, generation: number): boolean {
+    return this.generations[slot] === generation && (this.flags[slot] & LIVE) !== 0;
+  }
+
+  private newSlot(): number {
+    if (this.slots === this.times.length) this.grow();
+    return this.slots++;
+  }
+
+  private grow(): void {
+    const n = this.times.length * 2;
+    const more = <T extends Float64Array | Uint8Array | Uint16Array | Uint32Array>(
+      a: T,
+      make: (n: number) => T,
+    ): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.times = more(this.times, (k) => new Float64Array(k));
+    this.flags = more(this.flags, (k) => new Uint8Array(k));
+    this.present = more(this.present, (k) => new Uint8Array(k));
+    this.binA = more(this.binA, (k) => new Uint16Array(k));
+    this.binB = more(this.binB, (k) => new Uint16Array(k));
+    this.generations = more(this.generations, (k) => new Uint32Array(k));
+    this.valueA = more(this.valueA, (k) => new Float64Array(k));
+    this.valueB = more(this.valueB, (k) => new Float64Array(k));
+    this.voutA = more(this.voutA, (k) => new Uint16Array(k));
+    this.voutB = more(this.voutB, (k) => new Uint16Array(k));
+  }
+
+  /** Stores the candidate outputs of `tx` in `slot`; false when it has none. */
+  private takeOutputs(slot: number, tx: Transaction): boolean {
+    const outputs = tx.outputs;
+    let taken = 0;
+    let more: number[] | null = null;
+    for (let vout = 0; vout < outputs.length; vout++) {
+      const sats = outputs[vout].value;
+      if (!isCandidateValue(sats, this.profile)) continue;
+      const bin = binOfSats(sats);
+      if (bin < 0) continue;
+      if (taken === 0 && vout <= 0xffff) {
+        this.valueA[slot] = sats;
+        this.voutA[slot] = vout;
+        this.binA[slot] = bin;
+      } else if (taken === 1 && vout <= 0xffff) {
+        this.valueB[slot] = sats;
+        this.voutB[slot] = vout;
+        this.binB[slot] = bin;
+      } else {
+        more ??= [];
+        more.push(vout, sats);
       }
+      taken++;
     }
+    if (more !== null) this.extra.set(slot, more);
+    return taken > 0;
+  }
+
+  /** Records the distinct txids `tx` spends from, counting those already in the window. */
+  private linkParents(slot: number, generation: number, tx: Transaction): void {
+    const inputs = tx.inputs;
+    const seen = inputs.length <= 8 ? this.parentKeys : new Int32Array(4 * inputs.length);
+    const key = this.inputKey;
+    let distinct = 0;
+    for (let i = 0; i < inputs.length; i++) {
+      keyOfHash(inputs[i].prevTxid, key);
+      let repeated = false;
+      for (let d = 0; d < distinct && !repeated; d++) {
+        const k = 4 * d;
+        repeated =
+          seen[k] === key[0] && seen[k + 1] === key[1] && seen[k + 2] === key[2] && seen[k + 3] === key[3];
+      }
+      if (repeated) continue;
+      seen.set(key, 4 * distinct++);
+      if (this.slotOf.has(key) && this.present[slot] < 255) this.present[slot]++;
+      this.spenders.add(key, slot, generation);
+    }
+  }
+
+  private readonly parentArrived = (child: number): void => {
+    if (this.present[child] < 255) this.present[child]++;
+    if (this.flags[child] & COUNTED) this.uncount(child);
+  };
+
+  private readonly parentLeft = (child: number): void => {
+    if (this.present[child] > 0) this.present[child]--;
+    if (this.present[child] === 0 && this.flags[child] & CANDIDATE && !(this.flags[child] & COUNTED))
+      this.count(child);
+  };
+
+  /** Removes a live slot; `keyed`: this.key already holds its txid's key (from slotFor). */
+  private drop(slot: number, keyed: boolean): void {
+    const key = this.key;
+    if (!keyed) keyOfTxid(this.ids[slot], key);
+    this.slotOf.delete(key);
+    if (this.flags[slot] & COUNTED) this.uncount(slot);
+    // Its own entries in the spender index go stale now (the generation moves on at reuse).
+    this.flags[slot] = 0;
+    this.ids[slot] = '';
+    if (this.extra.size > 0) this.extra.delete(slot);
     // Transactions spending this one are no longer chained to it.
-    const children = this.spenders.get(entry.txid);
-    if (children !== undefined) {
-      for (const child of Array.isArray(children) ? children : [children]) {
-        child.parentsPresent--;
-        if (child.parentsPresent === 0 && child.values !== null && !child.counted) this.count(child);
-      }
-    }
+    this.spenders.forEachChild(key, this.parentLeft);
+    this.free.push(slot);
   }
 
-  private count(entry: Tracked): void {
-    const values = entry.values!;
-    for (let i = 0; i < values.length; i++) if (values[i] > 0) this.histo.add(binOfSats(values[i]));
-    entry.counted = true;
+  private count(slot: number): void {
+    const histo = this.histo;
+    if (this.valueA[slot] > 0) histo.add(this.binA[slot]);
+    if (this.valueB[slot] > 0) histo.add(this.binB[slot]);
+    const more = this.extra.size > 0 ? this.extra.get(slot) : undefined;
+    if (more !== undefined) for (let i = 1; i < more.length; i += 2) histo.add(binOfSats(more[i]));
+    this.flags[slot] |= COUNTED;
   }
 
-  private uncount(entry: Tracked): void {
-    const values = entry.values!;
-    for (let i = 0; i < values.length; i++) if (values[i] > 0) this.histo.remove(binOfSats(values[i]));
-    entry.counted = false;
+  private uncount(slot: number): void {
+    const histo = this.histo;
+    if (this.valueA[slot] > 0) histo.remove(this.binA[slot]);
+    if (this.valueB[slot] > 0) histo.remove(this.binB[slot]);
+    const more = this.extra.size > 0 ? this.extra.get(slot) : undefined;
+    if (more !== undefined) for (let i = 1; i < more.length; i += 2) histo.remove(binOfSats(more[i]));
+    this.flags[slot] &= ~COUNTED;
   }
-}
-
-/** The distinct txids a transaction spends from, as display hex. */
-function distinctParents(tx: Transaction): string[] {
-  const parents: string[] = [];
-  for (const input of tx.inputs) {
-    const hex = hashToHex(input.prevTxid);
-    if (!parents.includes(hex)) parents.push(hex);
-  }
-  return parents;
 }

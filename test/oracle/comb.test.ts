@@ -8,10 +8,10 @@ import { CandidateList } from '../../src/oracle/candidate-source.ts';
 import type { CombModel } from '../../src/oracle/comb-model.ts';
 import { bestIndex, bestRivalIndex, combScores, profileScore } from '../../src/oracle/comb-search.ts';
 import { CANDIDATES_NONE, confidenceOf } from '../../src/oracle/confidence.ts';
-import { collectEvidence, compareEvidence } from '../../src/oracle/evidence.ts';
+import { evidenceInBand, gatherCloud } from '../../src/oracle/evidence.ts';
 import { binOfSats, SCALE_BINS, scalePosition, shiftOfPrice } from '../../src/oracle/log-scale.ts';
 import { parabolaVertexOffset } from '../../src/oracle/parabola.ts';
-import { bandRange, refinePrice } from '../../src/oracle/refine.ts';
+import { refinePrice } from '../../src/oracle/refine.ts';
 import { CumulativeCounts, measureTooth, TOOTH_HALF_WIDTH_BINS } from '../../src/oracle/tooth.ts';
 import { random } from './synthetic.ts';
 
@@ -107,33 +107,41 @@ describe('parabola', () => {
 });
 
 describe('evidence and refinement', () => {
-  test('outputs near U / price give implied prices; others do not', () => {
+  test('outputs near U / price give implied prices; others do not; evidence comes sorted', () => {
     const list = new CandidateList();
     const price = 50_000;
     list.add(Math.round((100 / price) * 1e8 * 1.01), 5, 'b'.repeat(64), 1); // $100, 1 % over
     list.add(Math.round((20 / price) * 1e8), 3, 'a'.repeat(64), 0); // $20 exactly
+    list.add(Math.round((20 / price) * 1e8 * 0.999), 5, 'a'.repeat(64), 1); // $20, same time as the first
     list.add(Math.round((33 / price) * 1e8), 4, 'c'.repeat(64), 0); // $33: no amount near
-    const points = collectEvidence(list, MODEL, price, 0.05);
-    assert.equal(points.length, 2);
-    points.sort(compareEvidence);
+    const cloud = gatherCloud(list, MODEL, price, 0.05);
+    assert.equal(cloud.size, 3);
+    const points = evidenceInBand(cloud, price / 1.05, price * 1.05);
     assert.deepEqual(
-      points.map((p) => p.usd),
-      [20, 100],
+      points.map((p) => [p.time, p.txid[0], p.vout, p.usd]),
+      [
+        [3, 'a', 0, 20],
+        [5, 'a', 1, 20],
+        [5, 'b', 1, 100],
+      ],
     );
     assert.ok(Math.abs(points[0].price - price) / price < 1e-4);
-    assert.ok(Math.abs(points[1].price - price / 1.01) / price < 1e-4);
+    assert.ok(Math.abs(points[2].price - price / 1.01) / price < 1e-4);
+    assert.equal(evidenceInBand(cloud, price * 0.995, price * 1.005).length, 2);
   });
   test('the iterated median finds a spike on an even background, away from its first guess', () => {
     const rand = random(4);
     const values: number[] = [];
-    for (let i = 0; i < 400; i++) values.push(1_000 * Math.exp((rand() - 0.5) * 0.2)); // ±10 % background
+    for (let i = 0; i < 400; i++) values.push(1_000 * Math.exp((rand() - 0.5) * 0.08)); // ±4 % background
     for (let i = 0; i < 300; i++) values.push(1_000 * (1 + 0.003 * (rand() - 0.5))); // the spike at 1,000
-    const sorted = new Float64Array(values).sort();
-    const r = refinePrice(sorted, 1_015, 0.03);
+    const prices = new Float64Array(values);
+    const r = refinePrice(prices, prices.length, 1_012, 0.02, 0.04);
     assert.ok(Math.abs(r.price / 1_000 - 1) < 0.002, `refined ${r.price}`);
-    const [lo, hi] = bandRange(sorted, r.price, 0.03);
-    assert.equal(r.used, hi - lo);
-    assert.deepEqual(refinePrice(new Float64Array(0), 7, 0.03), { price: 7, used: 0 });
+    assert.ok(r.used >= 300 && r.used < 700);
+    // Any order gives the same answer.
+    const reversed = prices.slice().reverse();
+    assert.equal(refinePrice(reversed, reversed.length, 1_012, 0.02, 0.04).price, r.price);
+    assert.deepEqual(refinePrice(new Float64Array(0), 0, 7, 0.02, 0.04), { price: 7, used: 0 });
   });
 });
 

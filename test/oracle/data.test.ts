@@ -201,16 +201,23 @@ describe('evaluation arithmetic', () => {
 
 describe('time queue', () => {
   test('pops in time order', () => {
-    const q = new TimeQueue<{ time: number }>();
+    const q = new TimeQueue();
     const rand = random(3);
     const times = Array.from({ length: 200 }, () => rand());
-    for (const time of times) q.push({ time });
+    for (const [i, time] of times.entries()) q.push(time, i, i + 1);
     const out: number[] = [];
-    while (q.length > 0) out.push(q.pop()!.time);
+    while (q.length > 0) {
+      const slot = q.peekSlot();
+      assert.equal(q.peekGeneration(), slot + 1);
+      assert.equal(times[slot], q.peekTime());
+      out.push(q.peekTime());
+      q.pop();
+    }
     assert.deepEqual(
       out,
       times.slice().sort((a, b) => a - b),
     );
-    assert.equal(q.pop(), undefined);
+    assert.equal(q.peekTime(), Number.POSITIVE_INFINITY);
+    q.pop();
   });
 });

@@ -42,12 +42,33 @@ export interface SyntheticOptions {
 
 const SATS_PER_BTC = 100_000_000;
 
+const HEX = '0123456789abcdef';
+const txidChars: number[] = new Array(64).fill(48);
+
+/** A flat 64-digit txid string (as the parser makes them), unique and random-looking per (batch, i). */
 function txidOf(batch: number, i: number): string {
-  return `${batch.toString(16).padStart(8, '0')}${i.toString(16).padStart(56, '0')}`;
+  const rand = random((batch * 1_000_003 + i) >>> 0);
+  for (let k = 0; k < 56; k++) txidChars[k] = HEX.charCodeAt(Math.floor(rand() * 16));
+  // The last eight digits (the txid's first internal bytes) hold i, so no two of a batch collide.
+  let x = i;
+  for (let k = 63; k >= 56; k--) {
+    txidChars[k] = HEX.charCodeAt(x % 16);
+    x = Math.floor(x / 16);
+  }
+  return String.fromCharCode.apply(null, txidChars);
 }
 
+/** Outpoint txids are views into one buffer per batch, as the parser's are views into a block. */
+let pool = new Uint8Array(0);
+let poolUsed = 0;
+
 function input(rand: () => number): TxInput {
-  const prevTxid = new Uint8Array(32);
+  if (poolUsed + 32 > pool.length) {
+    pool = new Uint8Array(32 * 4096);
+    poolUsed = 0;
+  }
+  const prevTxid = pool.subarray(poolUsed, poolUsed + 32);
+  poolUsed += 32;
   for (let i = 0; i < 32; i++) prevTxid[i] = Math.floor(rand() * 256);
   return {
     prevTxid,
