@@ -6,6 +6,7 @@ import type { LiveFeed } from '../live/feed.ts';
 import { ApiError, oneLine } from './api-error.ts';
 import { parseBlockId } from './block-id.ts';
 import { parseHistoryQuery } from './history-query.ts';
+import { round } from './price-message.ts';
 import type { BlockPriceReader, HistoryReader } from './readers.ts';
 
 export interface ApiOptions {
@@ -26,13 +27,13 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       throw new ApiError(503, 'no_estimate', `no estimate yet: ${detail ?? 'the source is starting'}`);
     }
     return {
-      price: state.price,
-      confidence: state.confidence,
+      price: state.price === null ? null : round(state.price, 2),
+      confidence: round(state.confidence, 4),
       reason: state.reason,
-      block_window_price: state.blockWindowPrice,
+      block_window_price: state.blockWindowPrice === null ? null : round(state.blockWindowPrice, 2),
       source: state.source,
-      timestamp: state.timestamp,
-      estimate_ms: state.estimateMs,
+      timestamp: round(state.timestamp, 3),
+      estimate_ms: round(state.estimateMs, 3),
       stats: state.stats,
     };
   });
@@ -46,7 +47,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       throw new ApiError(
         503,
         'history_unavailable',
-        'this server keeps no history (it runs without a data directory)',
+        'this server keeps no history (it was started with --no-history)',
       );
     }
     const estimates = await options.history.estimates(query);
@@ -55,7 +56,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       from: query.from,
       to: query.to,
       step: query.step,
-      estimates: estimates.map((e) => ({ timestamp: e.timestamp, price: e.price, confidence: e.confidence })),
+      estimates: estimates.map((e) => ({
+        timestamp: round(e.timestamp, 3),
+        price: round(e.price, 2),
+        confidence: round(e.confidence, 4),
+      })),
     };
   });
 
@@ -74,6 +79,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       throw new ApiError(statusCode, 'block_price_failed', `block ${id}: ${oneLine(error)}`);
     }
     if (result === null) throw new ApiError(404, 'block_not_found', `no block ${id} on this chain`);
-    return { ...result, source: feed.source };
+    return {
+      ...result,
+      price: typeof result.price === 'number' ? round(result.price, 2) : result.price,
+      confidence: typeof result.confidence === 'number' ? round(result.confidence, 4) : result.confidence,
+      source: feed.source,
+    };
   });
 }

@@ -56,7 +56,8 @@ export function pricePoint(point: EvidencePoint): PricePoint {
   return { timestamp: round(point.timestamp, 3), price: round(point.price, 2), usd: point.usd };
 }
 
-function round(value: number, decimals: number): number {
+/** Rounds to `decimals` places: what the API and the stream show of prices (2), confidences (4) and times (3). */
+export function round(value: number, decimals: number): number {
   const scale = 10 ** decimals;
   return Math.round(value * scale) / scale;
 }
