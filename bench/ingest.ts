@@ -1,14 +1,16 @@
 // ZMQ ingest benchmark: how many mempool transactions per second the live path takes in — ZMQ
 // receive, parse, mempool tracker, price window — and how long each waits from being published to
-// being in the window. A child process plays the node: it binds a ZMQ publisher and replays the
-// non-coinbase transactions of the real mainnet blocks in ../shared/data/real/blocks in the node's
-// message format (`rawtx` with the serialized transaction, then `sequence` "A" with the txid),
-// at a fixed offered rate, then as fast as it can. Replays after the first change the locktime so
-// every transaction is new. The parent runs the service's own code (ZmqListener → MempoolSync →
-// Orchestrator with its 500 ms estimate timer) and records, per transaction, when it entered the
-// window. Prints throughput, p50/p99/max latency, messages lost, estimate cost and peak RSS; writes
-// bench/results/ingest.json.
-// Usage: node bench/ingest.ts [--rate 12000] [--seconds 8] [--blast 150000]
+// being in the window. A child process plays the node: it binds a ZMQ publisher with the node's
+// default queue (1,000 messages) and replays the non-coinbase transactions of the real mainnet
+// blocks in ../shared/data/real/blocks in the node's message format (`rawtx` with the serialized
+// transaction, then `sequence` "A" with the txid and a mempool sequence number), paced at a series
+// of rates: the target rate for longer, then higher rates to find the ceiling. Replays after the
+// first change the locktime, so every transaction is new. This process runs the service's own code
+// (ZmqListener → MempoolSync → Orchestrator with its 500 ms estimate timer) and records when each
+// transaction entered the window. Per phase: throughput, p50/p99/max latency, lost messages; and
+// the estimate cost and RSS. The window is held near the size of a real 3-hour mainnet window
+// (~50,000 transactions) by a window of a few seconds. Writes bench/results/ingest.json.
+// Usage: node bench/ingest.ts [--rate 12000] [--seconds 8] [--ramp 20000,30000,40000] [--ramp-seconds 3]
 
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,10 +31,30 @@ const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const NODE_SEND_HIGH_WATER_MARK = 1000;
 /** The publisher paces itself on a 1 ms timer, sending whatever the schedule says is due. */
 const PACE_INTERVAL_MS = 1;
+/** Transactions first seen in 3 hours on mainnet, roughly (~5 a second): the window size to hold. */
+const WINDOW_TRANSACTIONS = 50_000;
+/** Pause between phases, so one phase's backlog does not spill into the next one's figures. */
+const PHASE_GAP_MS = 1000;
 
-function option(name: string, fallback: number): number {
+interface Phase {
+  rate: number;
+  seconds: number;
+}
+
+function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
+  return i === -1 ? fallback : process.argv[i + 1];
+}
+
+function phasesFromArgs(): Phase[] {
+  const rate = Number(option('--rate', '12000'));
+  const seconds = Number(option('--seconds', '8'));
+  const rampSeconds = Number(option('--ramp-seconds', '3'));
+  const ramp = option('--ramp', '20000,30000,40000')
+    .split(',')
+    .filter(Boolean)
+    .map((r) => ({ rate: Number(r), seconds: rampSeconds }));
+  return [{ rate, seconds }, ...ramp];
 }
 
 /** The replayed transactions: serialized bytes, round r with locktime r (a new txid per round). */
@@ -60,65 +82,64 @@ function loadTransactions(count: number): Buffer[] {
   return out;
 }
 
+function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n >>> 0);
+  return b;
+}
+
 // ---- the node's side (child process) --------------------------------------------------------------
 
 async function publisher(): Promise<void> {
   const { parseTransaction } = await import('../src/bitcoin/transaction.ts');
-  const endpoint = process.argv[process.argv.indexOf('--endpoint') + 1];
-  const rate = option('--rate', 12_000);
-  const seconds = option('--seconds', 8);
-  const blast = option('--blast', 150_000);
-  const paced = loadTransactions(Math.round(rate * seconds) + blast);
-  const txids = paced.map((bytes) => Buffer.from(parseTransaction(bytes).txid, 'hex'));
+  const endpoint = option('--endpoint', '');
+  const phases = phasesFromArgs();
+  const total = phases.reduce((s, p) => s + Math.round(p.rate * p.seconds), 0);
+  const txs = loadTransactions(total);
+  const txids = txs.map((bytes) => Buffer.from(parseTransaction(bytes).txid, 'hex'));
   const pub = new Publisher({ sendHighWaterMark: NODE_SEND_HIGH_WATER_MARK, linger: 0 });
   await pub.bind(endpoint);
-  const sendTimes = new Float64Array(paced.length);
+  const sendTimes = new Float64Array(txs.length);
   let rawSeq = 0;
   let seqSeq = 0;
   let mempoolSeq = 0n;
   const send = async (i: number) => {
-    const seqBody = Buffer.alloc(41);
-    txids[i].copy(seqBody, 0);
-    seqBody[32] = 0x41; // 'A'
-    seqBody.writeBigUInt64LE(++mempoolSeq, 33);
+    const body = Buffer.alloc(41);
+    txids[i].copy(body, 0);
+    body[32] = 0x41; // 'A'
+    body.writeBigUInt64LE(++mempoolSeq, 33);
     sendTimes[i] = performance.timeOrigin + performance.now();
-    await pub.send(['rawtx', paced[i], u32(rawSeq++)]);
-    await pub.send(['sequence', seqBody, u32(seqSeq++)]);
+    await pub.send(['rawtx', txs[i], u32(rawSeq++)]);
+    await pub.send(['sequence', body, u32(seqSeq++)]);
   };
-  process.send?.({ ready: true, count: paced.length });
+  process.send?.({ ready: true, count: txs.length });
   await new Promise<void>((resolve) => process.once('message', () => resolve()));
 
-  // Phase 1: a fixed offered rate.
-  const pacedCount = Math.round(rate * seconds);
-  const started = performance.now();
+  const bounds: { from: number; to: number; seconds: number }[] = [];
   let next = 0;
-  while (next < pacedCount) {
-    const due = Math.min(pacedCount, Math.floor(((performance.now() - started) / 1000) * rate));
-    while (next < due) await send(next++);
-    await new Promise((resolve) => setTimeout(resolve, PACE_INTERVAL_MS));
+  for (const phase of phases) {
+    const count = Math.round(phase.rate * phase.seconds);
+    const from = next;
+    const started = performance.now();
+    while (next < from + count) {
+      const due = Math.min(
+        from + count,
+        from + Math.floor(((performance.now() - started) / 1000) * phase.rate),
+      );
+      while (next < due) await send(next++);
+      await new Promise((resolve) => setTimeout(resolve, PACE_INTERVAL_MS));
+    }
+    bounds.push({ from, to: next, seconds: (performance.now() - started) / 1000 });
+    await new Promise((resolve) => setTimeout(resolve, PHASE_GAP_MS));
   }
-  const pacedSeconds = (performance.now() - started) / 1000;
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  // Phase 2: as fast as the publisher can.
-  const blastStarted = performance.now();
-  while (next < paced.length) await send(next++);
-  const blastSeconds = (performance.now() - blastStarted) / 1000;
   process.send?.({
     done: true,
-    pacedCount,
-    pacedSeconds,
-    blastSeconds,
+    bounds,
     txids: txids.map((t) => t.toString('hex')),
     sendTimes: Array.from(sendTimes),
   });
   await new Promise((resolve) => setTimeout(resolve, 500));
   pub.close();
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n >>> 0);
-  return b;
 }
 
 // ---- the service's side (this process) ------------------------------------------------------------
@@ -133,14 +154,16 @@ async function main(): Promise<void> {
     console.log(`ingest: skipped, no real blocks at ${BLOCKS_DIR}`);
     return;
   }
-  const rate = option('--rate', 12_000);
-  const seconds = option('--seconds', 8);
-  const blast = option('--blast', 150_000);
+  const phases = phasesFromArgs();
   const { freePort } = await import('../test/node/regtest-node.ts');
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;
 
   const added = new Map<string, number>();
-  const orchestrator = new Orchestrator({ source: 'node' });
+  // The window is kept at the size of a real 3-hour mainnet window (~50,000 transactions) by a
+  // window of a few seconds at these rates: a window that grew without bound would measure a
+  // service no node can feed.
+  const windowSeconds = Math.max(1, Math.round(WINDOW_TRANSACTIONS / phases[0].rate));
+  const orchestrator = new Orchestrator({ source: 'node', windowSeconds });
   const sink = {
     addTransaction(tx: Transaction, firstSeen: number) {
       orchestrator.addTransaction(tx, firstSeen);
@@ -152,7 +175,7 @@ async function main(): Promise<void> {
     setConnection: (c: boolean, d: string | null) => orchestrator.setConnection(c, d),
     noteMessage: () => orchestrator.noteMessage(),
   };
-  // No node behind it: the RPC client is never used because the sync is driven message by message.
+  // No node behind it: the RPC client is never used, the sync is driven message by message.
   const rpc = new RpcClient({
     host: '127.0.0.1',
     port: 1,
@@ -165,31 +188,26 @@ async function main(): Promise<void> {
     endpoints: { rawtx: endpoint, sequence: endpoint },
     sink,
     now: () => Date.now() / 1000,
-    windowSeconds: 3 * 3600,
+    windowSeconds,
   });
+  // What MempoolSync's housekeeping does once a second (it is not started here: no node for RPC).
+  const prune = setInterval(() => sync.tracker.prune(), 1000);
   let gaps = 0;
   let peakRss = process.memoryUsage().rss;
   const rssTimer = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 100);
+  const estimateMs: number[] = [];
+  let peakWindow = 0;
+  orchestrator.onUpdate((update) => {
+    estimateMs.push(update.state.estimateMs);
+    peakWindow = Math.max(peakWindow, update.state.stats.active_in_window);
+  });
 
-  const child = fork(
-    fileURLToPath(import.meta.url),
-    [
-      '--publisher',
-      '--endpoint',
-      endpoint,
-      '--rate',
-      String(rate),
-      '--seconds',
-      String(seconds),
-      '--blast',
-      String(blast),
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
-  );
+  const args = ['--publisher', '--endpoint', endpoint, ...process.argv.slice(2)];
+  const child = fork(fileURLToPath(import.meta.url), args, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const messages: Record<string, unknown>[] = [];
   let wake: (() => void) | null = null;
   child.on('message', (m) => {
@@ -213,18 +231,16 @@ async function main(): Promise<void> {
   const rssBefore = process.memoryUsage().rss;
   child.send('go');
   const done = (await nextMessage()) as {
-    pacedCount: number;
-    pacedSeconds: number;
-    blastSeconds: number;
+    bounds: { from: number; to: number; seconds: number }[];
     txids: string[];
     sendTimes: number[];
   };
-  // Let the last messages drain.
   const total = ready.count as number;
-  const drainDeadline = Date.now() + 10_000;
+  const drainDeadline = Date.now() + 5_000;
   while (added.size < total && Date.now() < drainDeadline)
     await new Promise((resolve) => setTimeout(resolve, 20));
   clearInterval(rssTimer);
+  clearInterval(prune);
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const settled = process.memoryUsage();
@@ -233,19 +249,21 @@ async function main(): Promise<void> {
   rpc.close();
   child.kill();
 
-  const phase = (from: number, to: number) => {
+  const results = done.bounds.map(({ from, to, seconds }, i) => {
     const latencies: number[] = [];
     let first = Number.POSITIVE_INFINITY;
     let last = 0;
-    for (let i = from; i < to; i++) {
-      const at = added.get(done.txids[i]);
+    for (let j = from; j < to; j++) {
+      const at = added.get(done.txids[j]);
       if (at === undefined) continue;
-      latencies.push(at - done.sendTimes[i]);
-      first = Math.min(first, done.sendTimes[i]);
+      latencies.push(at - done.sendTimes[j]);
+      first = Math.min(first, done.sendTimes[j]);
       last = Math.max(last, at);
     }
     latencies.sort((a, b) => a - b);
     return {
+      offeredRate: phases[i].rate,
+      seconds,
       sent: to - from,
       inWindow: latencies.length,
       lost: to - from - latencies.length,
@@ -256,41 +274,37 @@ async function main(): Promise<void> {
         max: latencies.at(-1) ?? Number.NaN,
       },
     };
-  };
-  const paced = phase(0, done.pacedCount);
-  const blastPhase = phase(done.pacedCount, total);
-  const health = orchestrator.health();
-  const state = orchestrator.current();
+  });
+  estimateMs.sort((a, b) => a - b);
   const result = {
-    offeredRate: rate,
-    pacedSeconds: done.pacedSeconds,
-    paced,
-    blast: { ...blastPhase, publisherSeconds: done.blastSeconds },
+    phases: results,
     zmqGaps: gaps,
-    windowSize: health.windowSize,
-    estimates: health.counters.estimates ?? 0,
-    lastEstimateMs: state?.estimateMs ?? null,
+    peakWindowSize: peakWindow,
+    windowSeconds,
+    estimates: {
+      count: estimateMs.length,
+      p50Ms: percentile(estimateMs, 50),
+      maxMs: estimateMs.at(-1) ?? null,
+    },
     rssMB: {
       beforeIngest: rssBefore / 2 ** 20,
       peak: peakRss / 2 ** 20,
       afterGc: gc ? settled.rss / 2 ** 20 : null,
       heapUsedAfterGc: gc ? settled.heapUsed / 2 ** 20 : null,
-      externalAfterGc: gc ? settled.external / 2 ** 20 : null,
     },
     node: process.version,
   };
-  const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+  const f = (n: number | null, d = 1) => (n !== null && Number.isFinite(n) ? n.toFixed(d) : 'n/a');
   console.log(
-    `ingest (${total.toLocaleString('en-US')} real mainnet transactions over ZMQ, node message format)`,
+    `ingest: ${total.toLocaleString('en-US')} real mainnet transactions replayed over ZMQ in the node's message format`,
   );
+  for (const r of results) {
+    console.log(
+      `  offered ${r.offeredRate.toLocaleString('en-US')} tx/s for ${f(r.seconds)} s: ${f(r.txPerSecond, 0)} tx/s into the window, latency p50 ${f(r.latencyMs.p50)} ms, p99 ${f(r.latencyMs.p99)} ms, max ${f(r.latencyMs.max)} ms, lost ${r.lost.toLocaleString('en-US')}`,
+    );
+  }
   console.log(
-    `  paced at ${rate.toLocaleString('en-US')} tx/s for ${f(done.pacedSeconds)} s: ${f(paced.txPerSecond, 0)} tx/s into the window, latency p50 ${f(paced.latencyMs.p50)} ms, p99 ${f(paced.latencyMs.p99)} ms, max ${f(paced.latencyMs.max)} ms, lost ${paced.lost}`,
-  );
-  console.log(
-    `  as fast as the publisher sends: ${f(blastPhase.txPerSecond, 0)} tx/s into the window, latency p50 ${f(blastPhase.latencyMs.p50)} ms, p99 ${f(blastPhase.latencyMs.p99)} ms, lost ${blastPhase.lost}`,
-  );
-  console.log(
-    `  window ${health.windowSize.toLocaleString('en-US')} transactions, ${result.estimates} estimates (last ${f(result.lastEstimateMs ?? Number.NaN)} ms), ZMQ gaps ${gaps}, RSS ${f(result.rssMB.beforeIngest, 0)} MB before, ${f(result.rssMB.peak, 0)} MB peak`,
+    `  window up to ${peakWindow.toLocaleString('en-US')} transactions (${windowSeconds} s window); ${estimateMs.length} estimates (p50 ${f(result.estimates.p50Ms)} ms, max ${f(result.estimates.maxMs)} ms); ZMQ gaps ${gaps}; RSS ${f(result.rssMB.beforeIngest, 0)} MB before, ${f(result.rssMB.peak, 0)} MB peak${gc ? `, ${f(result.rssMB.afterGc, 0)} MB after GC (heap ${f(result.rssMB.heapUsedAfterGc, 0)} MB)` : ''}`,
   );
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(`${RESULTS}ingest.json`, `${JSON.stringify(result, null, 2)}\n`);
