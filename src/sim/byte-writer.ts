@@ -1,6 +1,11 @@
 // A growable little-endian byte buffer for writing Bitcoin's wire format: fixed-width integers,
 // CompactSize varints and length-prefixed byte strings. In: values. Out: one Uint8Array.
 
+/** Bytes a CompactSize takes for `x`. */
+export function varintSize(x: number): number {
+  return x < 0xfd ? 1 : x <= 0xffff ? 3 : x <= 0xffffffff ? 5 : 9;
+}
+
 export class ByteWriter {
   private buffer: Uint8Array;
   private view: DataView;
@@ -72,8 +77,8 @@ export class ByteWriter {
     return this.length;
   }
 
-  /** A copy of what was written. */
+  /** What was written: the buffer itself when it was sized exactly, else a copy. */
   finish(): Uint8Array {
-    return this.buffer.slice(0, this.length);
+    return this.length === this.buffer.length ? this.buffer : this.buffer.slice(0, this.length);
   }
 }

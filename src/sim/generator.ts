@@ -7,16 +7,18 @@
 
 import { writeBlock } from './block-writer.ts';
 import {
+  CHANGE_USD_MEDIAN,
+  CHANGE_USD_SD_DECADES,
   DEFAULT_MIX,
   DUST_SATS,
-  PAYMENT_LOG10_MEAN,
-  PAYMENT_LOG10_SD,
+  PAYMENT_USD_SD_DECADES,
   QUOTE_NOISE,
   RBF_SIGNAL_SHARE,
   REPLACE_DELAY_MEAN_SECONDS,
   REPLACE_SHARE,
   ROUND_BTC_SATS,
   SPEND_TYPES,
+  SPEND_USD_MEDIAN,
   TX_KINDS,
   type TxKind,
   USD_AMOUNTS,
@@ -43,8 +45,9 @@ import {
 export const DEFAULT_TX_PER_SECOND = 4;
 /** Bitcoin's target block interval. */
 export const DEFAULT_BLOCK_INTERVAL_SECONDS = 600;
-/** A plausible recent price, only a starting point for the walk. */
-export const DEFAULT_START_PRICE = 100_000;
+/** About where the market stood in early 2026, and away from 1, 2 or 5 × 10^k dollars, where round-dollar
+ * amounts coincide with round-bitcoin amounts (a hard case for the estimator, not a friendly first run). */
+export const DEFAULT_START_PRICE = 68_000;
 export const DEFAULT_SEED = 21_000_000;
 /** A height of the 3.125 BTC subsidy era, so demo blocks look current. */
 export const DEFAULT_START_HEIGHT = 900_000;
@@ -386,13 +389,20 @@ export class DemoGenerator {
     return rng.chance(0.5) ? 0xffffffff : 0xfffffffe;
   }
 
-  private paymentSats(rng: Random): number {
-    const sats = Math.round(10 ** (PAYMENT_LOG10_MEAN + PAYMENT_LOG10_SD * rng.normal()));
+  /** Satoshis worth a log-normal number of dollars at the current market price. */
+  private dollarsInSats(medianUsd: number, sdDecades: number, rng: Random): number {
+    const usd = 10 ** (Math.log10(medianUsd) + sdDecades * rng.normal());
+    const sats = Math.round((usd / this.walk.at(this.clock)) * 1e8);
     return Math.min(Math.max(sats, DUST_SATS), 2_000_000_000_000);
   }
 
-  private changeSats(payment: number, rng: Random): number {
-    return Math.max(DUST_SATS + 1_000, Math.round(payment * rng.logUniform(0.05, 30)));
+  /** An arbitrary (not round) payment amount. */
+  private paymentSats(rng: Random): number {
+    return this.dollarsInSats(SPEND_USD_MEDIAN, PAYMENT_USD_SD_DECADES, rng);
+  }
+
+  private changeSats(rng: Random): number {
+    return this.dollarsInSats(CHANGE_USD_MEDIAN, CHANGE_USD_SD_DECADES, rng);
   }
 
   private inputCount(rng: Random): number {
@@ -421,7 +431,7 @@ export class DemoGenerator {
     rng: Random,
   ): { outputs: DraftOutput[]; paymentVout: number; changeVout: number } {
     const pay = { value: payment, scriptPubKey: outputScript(payeeType, rng) };
-    const change = { value: this.changeSats(payment, rng), scriptPubKey: outputScript(changeType, rng) };
+    const change = { value: this.changeSats(rng), scriptPubKey: outputScript(changeType, rng) };
     return rng.chance(0.5)
       ? { outputs: [pay, change], paymentVout: 0, changeVout: 1 }
       : { outputs: [change, pay], paymentVout: 1, changeVout: 0 };
@@ -509,7 +519,7 @@ export class DemoGenerator {
         }
         const changeVout = rng.int(0, n - 1);
         outputs.splice(changeVout, 0, {
-          value: this.changeSats(outputs[0].value, rng),
+          value: this.changeSats(rng),
           scriptPubKey: outputScript(walletType, rng),
         });
         const inputs = this.inputs(this.inputCount(rng), walletType, sequence, rng);
@@ -567,7 +577,7 @@ export class DemoGenerator {
       case 'op-return': {
         const inputs = this.inputs(1, walletType, sequence, rng);
         const data = { value: 0, scriptPubKey: opReturnScript(rng.bytes(rng.int(20, 80))) };
-        const change = { value: this.paymentSats(rng), scriptPubKey: outputScript(walletType, rng) };
+        const change = { value: this.changeSats(rng), scriptPubKey: outputScript(walletType, rng) };
         return {
           draft: this.tx(inputs, [data, change], rng),
           inputTypes: [walletType],

@@ -2,7 +2,7 @@
 // occurs, the round USD amounts people pay and how popular each is, and the script types in use.
 // In: nothing (constants). Out: weighted tables the generator draws from. The numbers are our own
 // rough picture of mainnet traffic, chosen so the demo looks like a busy node's mempool; they are
-// not measured and the estimator never sees them.
+// not measured, and the estimator's own (measured) comb is never read here.
 
 import type { SpendType } from './scripts.ts';
 
@@ -55,30 +55,40 @@ export const DEFAULT_MIX: Record<TxKind, number> = {
   'multi-output': 0.1,
 };
 
-/** Round USD amounts and how often people pay each (tens and hundreds dominate, like at a till). */
-export const USD_AMOUNTS: readonly { value: number; weight: number }[] = [
-  { value: 1, weight: 1.5 },
-  { value: 2, weight: 0.8 },
-  { value: 5, weight: 3 },
-  { value: 10, weight: 7 },
-  { value: 15, weight: 1.5 },
-  { value: 20, weight: 6 },
-  { value: 25, weight: 3.5 },
-  { value: 30, weight: 2.5 },
-  { value: 40, weight: 1.5 },
-  { value: 50, weight: 6.5 },
-  { value: 75, weight: 1.5 },
-  { value: 100, weight: 8 },
-  { value: 150, weight: 2 },
-  { value: 200, weight: 4.5 },
-  { value: 250, weight: 2.5 },
-  { value: 300, weight: 2 },
-  { value: 500, weight: 4 },
-  { value: 1000, weight: 3 },
-  { value: 2000, weight: 1.2 },
-  { value: 5000, weight: 0.8 },
-  { value: 10000, weight: 0.4 },
+/**
+ * What people spend, in dollars: log10(USD) of a payment is normal around $60 with a spread of
+ * 0.8 decades (a coffee to a phone, a few rent payments). Spending is decided in dollars, so the
+ * whole pattern slides with the price on a log scale of satoshis, as it does on the real network.
+ */
+export const SPEND_USD_MEDIAN = 60;
+export const SPEND_USD_SD_DECADES = 0.8;
+
+/** How much more often a person picks an amount for its roundness: 10^k beats 2×10^k and 5×10^k, which beat 2.5, 1.5 or 7.5, which beat the rest. */
+function roundness(usd: number): number {
+  const leading = usd / 10 ** Math.floor(Math.log10(usd) + 1e-9);
+  if (leading === 1) return 3;
+  if (leading === 2 || leading === 5) return 2;
+  if (leading === 2.5 || leading === 1.5 || leading === 7.5) return 0.8;
+  return 0.5;
+}
+
+/** Normal density of log10(usd) around the spending bump (unnormalised). */
+export function spendDensity(usd: number): number {
+  const z = (Math.log10(usd) - Math.log10(SPEND_USD_MEDIAN)) / SPEND_USD_SD_DECADES;
+  return Math.exp(-0.5 * z * z);
+}
+
+/** The round amounts people pay: every "nice" number from $1 to $10,000. */
+const ROUND_USD = [
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 25, 30, 40, 50, 60, 70, 75, 80, 100, 120, 150, 200, 250, 300,
+  400, 500, 600, 700, 750, 800, 1000, 1500, 2000, 2500, 3000, 5000, 10000,
 ];
+
+/** Round USD amounts and how often each is paid: the spending bump times roundness. */
+export const USD_AMOUNTS: readonly { value: number; weight: number }[] = ROUND_USD.map((usd) => ({
+  value: usd,
+  weight: spendDensity(usd) * roundness(usd),
+}));
 
 /** Round bitcoin amounts in satoshis: 1, 2 and 5 times a power of ten from 0.0001 to 1 BTC. */
 export const ROUND_BTC_SATS: readonly number[] = [1, 2, 5].flatMap((d) =>
@@ -107,9 +117,11 @@ export const REPLACE_SHARE = 0.05;
 /** Mean wait before a fee bump, in seconds: users bump after a minute or two of waiting. */
 export const REPLACE_DELAY_MEAN_SECONDS = 90;
 
-/** Arbitrary payment amounts: log10(sats) is normal around 10^5.8 sats with a spread of one decade. */
-export const PAYMENT_LOG10_MEAN = 5.8;
-export const PAYMENT_LOG10_SD = 1.0;
+/** Arbitrary (not round) payments follow the same spending bump, a little wider: bills, invoices, fees. */
+export const PAYMENT_USD_SD_DECADES = 1.0;
+/** Change is what is left of the coins spent: log10(USD) normal around $300, spread 1.2 decades. */
+export const CHANGE_USD_MEDIAN = 300;
+export const CHANGE_USD_SD_DECADES = 1.2;
 
 /** No standard output pays less than this (the p2pkh dust limit, the highest of the types used). */
 export const DUST_SATS = 546;

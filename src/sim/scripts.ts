@@ -142,8 +142,12 @@ export function inscriptionUnlocking(contentBytes: number, rng: Random): Unlocki
     push(new TextEncoder().encode(rng.pick(INSCRIPTION_CONTENT_TYPES))),
     [OP_0],
   ];
-  for (let left = contentBytes; left > 0; left -= MAX_SCRIPT_ELEMENT) {
-    parts.push(push(rng.bytes(Math.min(left, MAX_SCRIPT_ELEMENT))));
+  // The body: a random 64-byte pattern repeated (what it says does not matter, only its size).
+  const body = new Uint8Array(contentBytes);
+  body.set(rng.bytes(Math.min(64, contentBytes)));
+  for (let filled = 64; filled < contentBytes; filled *= 2) body.copyWithin(filled, 0, filled);
+  for (let at = 0; at < contentBytes; at += MAX_SCRIPT_ELEMENT) {
+    parts.push(push(body.subarray(at, Math.min(at + MAX_SCRIPT_ELEMENT, contentBytes))));
   }
   parts.push([OP_ENDIF]);
   const controlBlock = concat([[0xc0 | (rng.chance(0.5) ? 1 : 0)], rng.bytes(32)]);

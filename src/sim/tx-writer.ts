@@ -3,7 +3,7 @@
 // raw bytes, the txid (display hex) and the sizes that decide its weight.
 
 import { hash } from 'node:crypto';
-import { ByteWriter } from './byte-writer.ts';
+import { ByteWriter, varintSize } from './byte-writer.ts';
 
 export interface DraftInput {
   /** The spent transaction's id in internal (wire) byte order. */
@@ -77,18 +77,34 @@ function writeBody(w: ByteWriter, tx: DraftTransaction, withWitness: boolean): v
   w.u32(tx.locktime);
 }
 
+/** The serialized size, so the writer allocates once. */
+function serializedSize(tx: DraftTransaction, withWitness: boolean): number {
+  let n = 8 + varintSize(tx.inputs.length) + varintSize(tx.outputs.length);
+  for (const input of tx.inputs) n += 40 + varintSize(input.scriptSig.length) + input.scriptSig.length;
+  for (const output of tx.outputs)
+    n += 8 + varintSize(output.scriptPubKey.length) + output.scriptPubKey.length;
+  if (withWitness) {
+    n += 2;
+    for (const input of tx.inputs) {
+      n += varintSize(input.witness.length);
+      for (const item of input.witness) n += varintSize(item.length) + item.length;
+    }
+  }
+  return n;
+}
+
 export function hasWitness(tx: DraftTransaction): boolean {
   return tx.inputs.some((input) => input.witness.length > 0);
 }
 
 export function writeTransaction(tx: DraftTransaction): WrittenTransaction {
-  const stripped = new ByteWriter(64 + tx.inputs.length * 150 + tx.outputs.length * 40);
+  const stripped = new ByteWriter(serializedSize(tx, false));
   writeBody(stripped, tx, false);
   const base = stripped.finish();
   const segwit = hasWitness(tx);
   let bytes = base;
   if (segwit) {
-    const full = new ByteWriter(base.length * 2);
+    const full = new ByteWriter(serializedSize(tx, true));
     writeBody(full, tx, true);
     bytes = full.finish();
   }
