@@ -9,6 +9,7 @@ import type { Transaction } from '../bitcoin/transaction.ts';
 import { type Estimate, PriceWindow } from '../oracle/window.ts';
 import type { BlockInfo, BlockSource } from './block-source.ts';
 import { blocksOfDay, utcDayBounds } from './day-blocks.ts';
+import { isWarmingUp, RpcTransportError } from './rpc-errors.ts';
 
 /** The price of one block, as the HTTP API and `chainprice block` report it. */
 export interface BlockPrice {
@@ -43,6 +44,15 @@ export interface RangePrice {
 
 export type Progress = (done: number, total: number) => void;
 
+/** The node cannot answer now (down, restarting, warming up); `statusCode` is for the HTTP API. */
+export class NodeUnavailableError extends Error {
+  readonly statusCode = 503;
+  constructor(detail: string) {
+    super(`the node cannot answer right now (${detail})`);
+    this.name = 'NodeUnavailableError';
+  }
+}
+
 /** Single-block prices kept: a few days of blocks, a few hundred bytes each. */
 const SINGLE_CACHE_ENTRIES = 2000;
 /** Range prices kept (last-N windows and days). */
@@ -57,10 +67,20 @@ export class BlockPrices {
     this.source = source;
   }
 
-  /** BlockPriceReader: a decimal height or a 64-hex hash; null when the node has no such block. */
+  /**
+   * BlockPriceReader: a decimal height or a 64-hex hash; null when the node has no such block.
+   * Fails with a `statusCode` for the HTTP API: 503 while the node is down or warming up, 410 for a
+   * pruned block.
+   */
   async priceOf(heightOrHash: string): Promise<BlockPrice | null> {
-    const info = await this.source.resolve(heightOrHash);
-    return info === null ? null : this.priceOfBlock(info);
+    try {
+      const info = await this.source.resolve(heightOrHash);
+      return info === null ? null : await this.priceOfBlock(info);
+    } catch (error) {
+      if (isWarmingUp(error) || error instanceof RpcTransportError)
+        throw new NodeUnavailableError(error.message);
+      throw error;
+    }
   }
 
   async priceOfBlock(info: BlockInfo): Promise<BlockPrice> {

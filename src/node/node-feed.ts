@@ -91,7 +91,7 @@ export class NodeFeed implements LiveFeed {
               this.orchestrator.setBlockWindowPrice(price);
               this.status(
                 price === null
-                  ? `the last ${blocks} blocks give no price (${estimate.ok ? '' : estimate.reason}); the live estimate searches without a seed`
+                  ? `the last ${blocks} blocks give no price: ${estimate.ok ? 'no estimate' : estimate.reason}; the live estimate searches without a seed`
                   : `the last ${blocks} blocks price bitcoin at $${price.toFixed(2)}; seeding the live estimate with it`,
               );
             },

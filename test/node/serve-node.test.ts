@@ -1,0 +1,127 @@
+// `chainprice serve` against a real regtest node, as a user runs it: the node found from
+// --regtest/--datadir and its cookie, ZMQ discovered, the live price and the confirmed-block price
+// over HTTP, /health while the node is up and while it is gone, and a clean exit on SIGINT.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { Economy } from './economy.ts';
+import { bitcoindOrSkipReason, freePort, RegtestNode, sleep } from './regtest-node.ts';
+
+const found = bitcoindOrSkipReason();
+const skip = 'skip' in found ? found.skip : false;
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+/** Not a round number, so round-dollar outputs are not round-bitcoin outputs. */
+const PRICE = 48_321.09;
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url);
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function waitFor(what: string, condition: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (await condition()) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () => {
+  let node: RegtestNode;
+  let server: ChildProcess | null = null;
+  let base = '';
+  let output = '';
+  let minedHeight = 0;
+
+  before(async () => {
+    node = await RegtestNode.start((found as { bitcoind: string }).bitcoind);
+    const economy = new Economy(node, 5);
+    await economy.setup({ fundingOutputs: 400, buryBlocks: 144 });
+    await economy.roundUsdPayments(150, PRICE);
+    await node.mine(1);
+    minedHeight = await node.call<number>('getblockcount');
+    await economy.roundUsdPayments(150, PRICE);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(
+      process.execPath,
+      [
+        CLI,
+        'serve',
+        '--port',
+        String(port),
+        '--no-history',
+        '--regtest',
+        '--datadir',
+        node.datadir,
+        '--rpc-port',
+        String(node.rpcPort),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    server.stdout?.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    server.stderr?.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+  });
+
+  after(async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGKILL');
+      await new Promise((resolve) => server?.once('exit', resolve));
+    }
+    await node?.stop();
+  });
+
+  it('serves the live price and the block price from the node', async () => {
+    await waitFor("a live price near the driver's", async () => {
+      const { body } = await getJson(`${base}/api/v1/price`);
+      return typeof body.price === 'number' && Math.abs(body.price / PRICE - 1) < 0.01;
+    });
+    const health = await getJson(`${base}/health`);
+    assert.equal(health.status, 200, JSON.stringify(health.body));
+    assert.equal(health.body.source, 'node');
+    assert.deepEqual(health.body.node, { connected: true });
+
+    const block = await getJson(`${base}/api/v1/blocks/${minedHeight}/price`);
+    assert.equal(block.status, 200, JSON.stringify(block.body));
+    assert.equal(block.body.height, minedHeight);
+    assert.ok(Math.abs((block.body.price as number) / PRICE - 1) < 0.01, `block price ${block.body.price}`);
+    const byHash = await getJson(`${base}/api/v1/blocks/${block.body.hash}/price`);
+    assert.equal(byHash.body.price, block.body.price);
+    assert.equal((await getJson(`${base}/api/v1/blocks/${minedHeight + 1000}/price`)).status, 404);
+  });
+
+  it('reports the node gone in /health and comes back with it', async () => {
+    await node.kill9();
+    await waitFor(
+      'health to say the node is gone',
+      async () => (await getJson(`${base}/health`)).status === 503,
+    );
+    const down = await getJson(`${base}/health`);
+    assert.deepEqual(down.body.node, { connected: false });
+    assert.match(String(down.body.detail), /ZMQ|RPC|node|refused|retrying/);
+    const blockWhileDown = await getJson(`${base}/api/v1/blocks/${minedHeight}/price`);
+    assert.ok(
+      blockWhileDown.status === 200 || blockWhileDown.status === 503,
+      `cached or unavailable, got ${blockWhileDown.status}`,
+    );
+    await node.launch();
+    await waitFor('health to recover', async () => (await getJson(`${base}/health`)).status === 200, 15_000);
+  });
+
+  it('exits cleanly on SIGINT', async () => {
+    const exited = new Promise<number | null>((resolve) => server?.once('exit', (code) => resolve(code)));
+    server?.kill('SIGINT');
+    assert.equal(await exited, 0, output);
+    assert.doesNotMatch(output, /internal error|at .*\.ts:\d+/);
+  });
+});
