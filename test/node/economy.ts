@@ -327,7 +327,7 @@ export class Economy {
   /** Builds, signs and sends; throws on the first rejection (with the node's reason). */
   async sendAll(specs: TxSpec[], options: { rbf?: boolean } = {}): Promise<string[]> {
     const txids = await this.broadcast(await this.sign(specs, options));
-    txids.forEach((txid, i) => this.sent.set(txid, specs[i]));
+    for (let i = 0; i < txids.length; i++) this.sent.set(txids[i], specs[i]);
     return txids;
   }
 
