@@ -59,7 +59,7 @@ function utc(time: number): string {
 
 /** "blocks 839857–840000 (144 blocks, …): $63,812.34, confidence 0.82 (1,234 of 5,678 candidate outputs)". */
 export function describeRange(range: RangePrice): string {
-  const span = `blocks ${range.firstHeight}–${range.lastHeight} (${range.blocks} blocks, ${range.transactions.toLocaleString('en-US')} transactions, ${utc(range.firstTime)} to ${utc(range.lastTime)})`;
+  const span = `blocks ${range.firstHeight}–${range.lastHeight} (${range.blocks} ${range.blocks === 1 ? 'block' : 'blocks'}, ${range.transactions.toLocaleString('en-US')} transactions, ${utc(range.firstTime)} to ${utc(range.lastTime)})`;
   if (range.price === null) return `${span}: no estimate: ${range.reason}`;
   return `${span}: ${formatUsd(range.price)}, confidence ${range.confidence.toFixed(2)} (${range.outputsUsed.toLocaleString('en-US')} of ${range.candidates.toLocaleString('en-US')} candidate outputs)`;
 }
