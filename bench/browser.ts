@@ -15,10 +15,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { buildApp } from '../src/server/app.ts';
 import { launchChromium } from '../test/browser/chromium.ts';
+import { startDemoService } from '../test/browser/demo-service.ts';
 import type { PageApp } from '../test/browser/page-view.ts';
-import { SyntheticFeed } from '../test/browser/synthetic-feed.ts';
 
 declare const requestAnimationFrame: (callback: (time: number) => void) => number;
 
@@ -69,13 +68,9 @@ function stats(intervals: number[], draws: number[]): FrameStats {
   };
 }
 
-const feed = new SyntheticFeed({ seed: 5 });
-await feed.start();
-const server = await buildApp({ feed, history: feed, log: () => {} });
-await server.listen({ host: '127.0.0.1', port: 0 });
-const address = server.server.address();
-if (address === null || typeof address !== 'object') throw new Error('the server has no address');
-const url = `http://127.0.0.1:${address.port}/`;
+// The page is served by the real service (demo source, short pre-fill: its data is replaced below).
+const service = await startDemoService({ prefillSeconds: 600 });
+const url = service.url;
 
 const browser = await launchChromium(['--enable-precise-memory-info']);
 const report: Record<string, unknown> = {
@@ -205,8 +200,7 @@ try {
   }
 } finally {
   await browser.close();
-  await server.close();
-  await feed.stop();
+  await service.stop();
 }
 
 const at10k = report.points10k_dpr1 as { full: FrameStats };

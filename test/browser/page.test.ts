@@ -1,48 +1,25 @@
 // The browser view in Debian's Chromium (installed when missing), against the real service
-// (buildApp) around a live feed: loads without console errors, connects and shows a price with the
-// demo badge, draws evidence and the histogram, shows a tooltip on hover and from the keyboard,
-// recovers after the server restarts (with a fresh snapshot), handles a token-protected server,
-// exports a PNG, and follows resize and pixel density. Screenshots go to test-artifacts/.
+// (buildApp around the demo feed, as `chainprice serve --demo` runs it): loads without console
+// errors, connects and shows a price with the demo badge, draws evidence and the histogram, shows a
+// tooltip on hover and from the keyboard, recovers after the server restarts (with a fresh
+// snapshot), handles a token-protected server, exports a PNG, and follows resize, pixel density and
+// colour scheme. Screenshots go to test-artifacts/.
 
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
-import { buildApp } from '../../src/server/app.ts';
 import { launchChromium } from './chromium.ts';
+import { type DemoService, startDemoService } from './demo-service.ts';
 import type { PageApp, PageCanvas, PageDocument } from './page-view.ts';
-import { SyntheticFeed } from './synthetic-feed.ts';
 
 // Only used inside page callbacks, where the browser provides it.
 declare const document: PageDocument;
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 const WAIT = { timeout: 20_000 };
-
-interface Server {
-  app: FastifyInstance;
-  feed: SyntheticFeed;
-  url: string;
-  port: number;
-}
-
-async function startServer(options: { port?: number; token?: string; seed?: number } = {}): Promise<Server> {
-  const feed = new SyntheticFeed({ seed: options.seed ?? 11 });
-  await feed.start();
-  const app = await buildApp({ feed, history: feed, token: options.token, log: () => {} });
-  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
-  const address = app.server.address();
-  assert.ok(address !== null && typeof address === 'object');
-  return { app, feed, url: `http://127.0.0.1:${address.port}/`, port: address.port };
-}
-
-async function stopServer(server: Server): Promise<void> {
-  await server.app.close();
-  await server.feed.stop();
-}
 
 /** Console errors and uncaught exceptions of a page, collected from the moment it opens. */
 function collectErrors(page: Page): string[] {
@@ -67,17 +44,17 @@ async function waitForLivePrice(page: Page): Promise<string> {
 
 describe('browser view', { timeout: 180_000 }, () => {
   let browser: Browser;
-  let server: Server;
+  let server: DemoService;
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await launchChromium();
-    server = await startServer();
+    server = await startDemoService();
   });
 
   after(async () => {
     await browser?.close();
-    if (server) await stopServer(server);
+    await server?.stop();
   });
 
   test('loads without console errors, connects and shows the price, its confidence and the demo badge', async () => {
@@ -289,7 +266,7 @@ describe('browser view', { timeout: 180_000 }, () => {
     await page.goto(server.url);
     await waitForLivePrice(page);
     const port = server.port;
-    await stopServer(server);
+    await server.stop();
     await page.waitForFunction(
       () => document.getElementById('connection')?.dataset.state === 'retrying',
       undefined,
@@ -299,7 +276,7 @@ describe('browser view', { timeout: 180_000 }, () => {
     assert.equal(await page.getAttribute('#price', 'data-state'), 'stale');
     await page.screenshot({ path: `${ARTIFACTS}offline.png` });
 
-    server = await startServer({ port, seed: 99 });
+    server = await startDemoService({ port, seed: 99 });
     await page.waitForFunction(
       () => document.getElementById('connection')?.dataset.state === 'live',
       undefined,
@@ -321,7 +298,7 @@ describe('browser view', { timeout: 180_000 }, () => {
   });
 
   test('a token-protected server: refused without the token, served with it', async () => {
-    const guarded = await startServer({ token: 'correct-horse' });
+    const guarded = await startDemoService({ token: 'correct-horse' });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(guarded.url);
@@ -354,7 +331,7 @@ describe('browser view', { timeout: 180_000 }, () => {
       assert.deepEqual(errors, [], 'with the right token nothing fails (history is fetched with it too)');
       await page.close();
     } finally {
-      await stopServer(guarded);
+      await guarded.stop();
     }
   });
 });
