@@ -20,7 +20,7 @@
 // 2014–2017 blocks) wins nothing from them, while a true price near such a number keeps its
 // spikes (0.001 BTC is $100 at $100,000).
 
-import { SCALE_MAX_LOG10_SATS, SCALE_MIN_LOG10_SATS, scalePosition } from './log-scale.ts';
+import { SCALE_BINS, SCALE_MAX_LOG10_SATS, SCALE_MIN_LOG10_SATS, scalePosition } from './log-scale.ts';
 import { type CumulativeCounts, TOOTH_HALF_WIDTH_BINS } from './tooth.ts';
 
 /** The bitcoin amounts people send: the 1-2-5 series, as on banknotes. */
@@ -31,6 +31,8 @@ export interface BitcoinCrowds {
   positions: Float64Array;
   /** Their excess outputs. */
   sizes: Float64Array;
+  /** 1 for the bins within a tooth width of some crowd: elsewhere crowdUnder is 0 at once. */
+  near: Uint8Array;
 }
 
 /** The crowds of this window: at every 1-2-5 amount, the half-tooth above minus the half-tooth below. */
@@ -49,7 +51,13 @@ export function measureBitcoinCrowds(cum: CumulativeCounts): BitcoinCrowds {
       }
     }
   }
-  return { positions: new Float64Array(positions), sizes: new Float64Array(sizes) };
+  const near = new Uint8Array(SCALE_BINS + 1);
+  for (const p of positions) {
+    const from = Math.max(0, Math.floor(p - 2 * h) - 1);
+    const to = Math.min(SCALE_BINS, Math.ceil(p + 2 * h) + 1);
+    for (let b = from; b <= to; b++) near[b] = 1;
+  }
+  return { positions: new Float64Array(positions), sizes: new Float64Array(sizes), near };
 }
 
 /**
@@ -57,6 +65,8 @@ export function measureBitcoinCrowds(cum: CumulativeCounts): BitcoinCrowds {
  * tooth-wide window with this tooth's (1 when centred on it, 0 a tooth width away).
  */
 export function crowdUnder(crowds: BitcoinCrowds, x: number): number {
+  const bin = Math.floor(x);
+  if (!(bin >= 0 && bin <= SCALE_BINS) || crowds.near[bin] === 0) return 0;
   const width = 2 * TOOTH_HALF_WIDTH_BINS;
   let extra = 0;
   for (let i = 0; i < crowds.positions.length; i++) {

@@ -10,14 +10,21 @@ export interface CandidateSource {
   readonly counts: Int32Array;
   /** Number of candidate outputs in the histogram. */
   readonly candidateOutputs: number;
-  /** Calls `visit` once for every output in the histogram, in any order. */
-  forEachCandidate(visit: (sats: number, time: number, txid: string, vout: number) => void): void;
+  /**
+   * Calls `visit` once for every output in the histogram, in any order; with `bins`, only for the
+   * outputs whose histogram bin b has bins[b] !== 0 (a fast way to skip most of a large window).
+   */
+  forEachCandidate(
+    visit: (sats: number, time: number, txid: string, vout: number) => void,
+    bins?: Uint8Array,
+  ): void;
 }
 
 /** A fixed list of candidate outputs, already filtered by the caller. */
 export class CandidateList implements CandidateSource {
   private readonly histogram = new LogHistogram();
   private readonly values: number[] = [];
+  private readonly bins: number[] = [];
   private readonly times: number[] = [];
   private readonly txids: string[] = [];
   private readonly vouts: number[] = [];
@@ -36,6 +43,7 @@ export class CandidateList implements CandidateSource {
     if (bin < 0) return false;
     this.histogram.add(bin);
     this.values.push(sats);
+    this.bins.push(bin);
     this.times.push(time);
     this.txids.push(txid);
     this.vouts.push(vout);

@@ -5,6 +5,7 @@
 
 import type { CandidateSource } from './candidate-source.ts';
 import type { CombModel } from './comb-model.ts';
+import { binOfSats, SCALE_BINS } from './log-scale.ts';
 
 export interface EvidencePoint {
   /** Time of the output's transaction (first seen, or its block's time), Unix seconds. */
@@ -47,6 +48,8 @@ class Teeth {
   readonly high: Float64Array;
   private readonly firstBucket: number;
   private readonly table: Int16Array;
+  /** Histogram bins meeting some tooth: outputs elsewhere need not be looked at. */
+  readonly bins = new Uint8Array(SCALE_BINS);
 
   constructor(model: CombModel, price: number, tolerance: number) {
     const n = model.amounts.length;
@@ -65,6 +68,10 @@ class Teeth {
     for (let j = n - 1; j >= 0; j--) {
       const last = bucketOf(this.high[j]) - this.firstBucket;
       for (let k = bucketOf(this.low[j]) - this.firstBucket; k <= last; k++) this.table[k] = j;
+      const lowBin = binOfSats(this.low[j]);
+      const highBin = binOfSats(this.high[j]);
+      for (let b = lowBin < 0 ? 0 : lowBin; b <= (highBin < 0 ? SCALE_BINS - 1 : highBin); b++)
+        this.bins[b] = 1;
     }
   }
 
@@ -156,7 +163,7 @@ export function gatherCloud(
   const cloud = new EvidenceCloud(source.candidateOutputs >> 1);
   gathering = { teeth: new Teeth(model, price, tolerance), cloud };
   try {
-    source.forEachCandidate(gatherOne);
+    source.forEachCandidate(gatherOne, gathering.teeth.bins);
   } finally {
     gathering = null;
   }

@@ -1,12 +1,13 @@
-// Hash tables keyed by txid keys (txid-key.ts: four 32-bit words), in typed arrays: no object or
-// string per entry, so a window of hundreds of thousands of transactions costs little memory and
-// no garbage collection. Open addressing with linear probing; the home bucket mixes all four
-// words, so even txids made to share some bits (ground for it, or synthetic) spread evenly.
-//   TxidTable:   key → one value (the window's slot of a txid).
+// Hash tables keyed by txid keys (txid-key.ts: four 32-bit words), in one typed array each: no
+// object or string per entry, so a window of hundreds of thousands of transactions costs little
+// memory and no garbage collection, and a lookup touches one or two cache lines. Open addressing
+// with linear probing; the home bucket mixes all four words, so even txids made to share some
+// bits (ground for it, or synthetic) spread evenly.
+//   TxidTable:    key → one value (the window's slot of a txid).
 //   SpenderIndex: key → many (child slot, generation) pairs (who spends from a txid). Entries of
 //                 children that have since left are dropped lazily: when met, and in one sweep
-//                 when the table fills (it grows only if the live entries alone fill half of
-//                 it after the sweep).
+//                 when the table fills (it grows only if the live entries alone still fill
+//                 SWEPT_LOAD of it after the sweep).
 
 /**
  * Grow (or sweep) when more than 60 % of buckets are taken: a miss, the common case, then probes
@@ -14,9 +15,12 @@
  * output (bench/estimate.ts).
  */
 const MAX_LOAD = 0.6;
-/** After a sweep the spender index doubles if its live entries still fill this share: sweeps then
- * come at most every 15 % of the table's size in new entries. */
-const SWEPT_LOAD = 0.45;
+/**
+ * After a sweep the spender index doubles if its live entries still fill this share: sweeps then
+ * come at most every 30 % of the table's size in new entries, which keeps their cost (a pass over
+ * the table) near three buckets per entry added.
+ */
+const SWEPT_LOAD = 0.3;
 const EMPTY = -1;
 
 /** Home bucket of a key: the four words mixed (multiply-xorshift), masked to the table size. */
@@ -28,103 +32,143 @@ function home(k0: number, k1: number, k2: number, k3: number, mask: number): num
   return (h ^ (h >>> 16)) & mask;
 }
 
-function capacityFor(entries: number): number {
-  let cap = 16;
-  while (entries > cap * MAX_LOAD) cap *= 2;
-  return cap;
-}
+/**
+ * Open-addressing storage: `stride` words per bucket, the key in words 0–3, a value (≥ 0, or
+ * EMPTY for a free bucket) in word 4, and optional extra words after it.
+ */
+class Buckets {
+  readonly stride: number;
+  words: Int32Array;
+  mask: number;
+  count = 0;
 
-export class TxidTable {
-  private keys: Int32Array;
-  private values: Int32Array;
-  private count = 0;
-
-  constructor(entries = 0) {
-    const cap = capacityFor(entries);
-    this.keys = new Int32Array(cap * 4);
-    this.values = new Int32Array(cap).fill(EMPTY);
+  constructor(stride: number, capacity: number) {
+    this.stride = stride;
+    this.words = Buckets.empty(stride, capacity);
+    this.mask = capacity - 1;
   }
 
-  get size(): number {
-    return this.count;
+  static empty(stride: number, capacity: number): Int32Array {
+    const words = new Int32Array(capacity * stride);
+    for (let b = 0; b < capacity; b++) words[b * stride + 4] = EMPTY;
+    return words;
   }
 
-  /** The bucket holding `key`, or -1. */
-  private bucketOf(key: Int32Array): number {
-    const { keys, values } = this;
-    const mask = values.length - 1;
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
+  /** The bucket holding `key`, or a negative number (~bucket of the empty bucket ending its run). */
+  find(key: Int32Array): number {
+    const { words, stride, mask } = this;
     for (let b = home(key[0], key[1], key[2], key[3], mask); ; b = (b + 1) & mask) {
-      if (values[b] === EMPTY) return -1;
-      const k = 4 * b;
-      if (keys[k] === key[0] && keys[k + 1] === key[1] && keys[k + 2] === key[2] && keys[k + 3] === key[3])
+      const w = b * stride;
+      if (words[w + 4] === EMPTY) return ~b;
+      if (
+        words[w] === key[0] &&
+        words[w + 1] === key[1] &&
+        words[w + 2] === key[2] &&
+        words[w + 3] === key[3]
+      )
         return b;
     }
   }
 
+  /** A free bucket for `key` (the caller fills word 4 and up). */
+  place(key: Int32Array): number {
+    const { words, stride, mask } = this;
+    let b = home(key[0], key[1], key[2], key[3], mask);
+    while (words[b * stride + 4] !== EMPTY) b = (b + 1) & mask;
+    const w = b * stride;
+    words[w] = key[0];
+    words[w + 1] = key[1];
+    words[w + 2] = key[2];
+    words[w + 3] = key[3];
+    this.count++;
+    return b;
+  }
+
+  /** Backward-shift deletion: later entries of the run move up, so no tombstones are needed. */
+  removeAt(hole: number): void {
+    const { words, stride, mask } = this;
+    let gap = hole;
+    for (let b = (gap + 1) & mask; words[b * stride + 4] !== EMPTY; b = (b + 1) & mask) {
+      const w = b * stride;
+      const h = home(words[w], words[w + 1], words[w + 2], words[w + 3], mask);
+      // Move b into the gap when its home is not within (gap, b] (cyclically).
+      if (((b - h) & mask) >= ((b - gap) & mask)) {
+        words.copyWithin(gap * stride, w, w + stride);
+        gap = b;
+      }
+    }
+    words[gap * stride + 4] = EMPTY;
+    this.count--;
+  }
+}
+
+export class TxidTable {
+  private buckets = new Buckets(5, 16);
+  private readonly key = new Int32Array(4);
+
+  get size(): number {
+    return this.buckets.count;
+  }
+
   /** The value stored for `key`, or -1. */
   get(key: Int32Array): number {
-    const b = this.bucketOf(key);
-    return b < 0 ? EMPTY : this.values[b];
+    const b = this.buckets.find(key);
+    return b < 0 ? EMPTY : this.buckets.words[b * 5 + 4];
   }
 
   has(key: Int32Array): boolean {
-    return this.bucketOf(key) >= 0;
+    return this.buckets.find(key) >= 0;
   }
 
   /** Stores value (≥ 0) for a key that is not in the table. */
   insert(key: Int32Array, value: number): void {
-    if (this.count + 1 > this.values.length * MAX_LOAD) this.rehash(this.values.length * 2);
-    const { keys, values } = this;
-    const mask = values.length - 1;
-    let b = home(key[0], key[1], key[2], key[3], mask);
-    while (values[b] !== EMPTY) b = (b + 1) & mask;
-    keys.set(key, 4 * b);
-    values[b] = value;
-    this.count++;
+    if (this.buckets.count + 1 > this.buckets.capacity * MAX_LOAD) this.grow();
+    const b = this.buckets.place(key);
+    this.buckets.words[b * 5 + 4] = value;
+  }
+
+  /** The bucket of `key` (for deleteAt), or a negative number. */
+  bucket(key: Int32Array): number {
+    return this.buckets.find(key);
+  }
+
+  /** The value in a bucket from bucket(). */
+  valueAt(bucket: number): number {
+    return this.buckets.words[bucket * 5 + 4];
+  }
+
+  /** Removes the entry in a bucket from bucket(), with no other change to the table in between. */
+  deleteAt(bucket: number): void {
+    this.buckets.removeAt(bucket);
   }
 
   /** Removes `key`; false when it was not there. */
   delete(key: Int32Array): boolean {
-    const b = this.bucketOf(key);
+    const b = this.buckets.find(key);
     if (b < 0) return false;
-    this.removeAt(b);
+    this.buckets.removeAt(b);
     return true;
   }
 
   clear(): void {
-    this.values.fill(EMPTY);
-    this.count = 0;
+    this.buckets = new Buckets(5, 16);
   }
 
-  /** Backward-shift deletion: later entries of the probe run move up, so no tombstones are needed. */
-  private removeAt(hole: number): void {
-    const { keys, values } = this;
-    const mask = values.length - 1;
-    let gap = hole;
-    for (let b = (gap + 1) & mask; values[b] !== EMPTY; b = (b + 1) & mask) {
-      const k = 4 * b;
-      const h = home(keys[k], keys[k + 1], keys[k + 2], keys[k + 3], mask);
-      // Move b into the gap when its home is not within (gap, b] (cyclically).
-      if (((b - h) & mask) >= ((b - gap) & mask)) {
-        keys.copyWithin(4 * gap, 4 * b, 4 * b + 4);
-        values[gap] = values[b];
-        gap = b;
-      }
-    }
-    values[gap] = EMPTY;
-    this.count--;
-  }
-
-  private rehash(capacity: number): void {
-    const { keys, values } = this;
-    this.keys = new Int32Array(capacity * 4);
-    this.values = new Int32Array(capacity).fill(EMPTY);
-    this.count = 0;
-    const key = new Int32Array(4);
-    for (let b = 0; b < values.length; b++) {
-      if (values[b] === EMPTY) continue;
-      key.set(keys.subarray(4 * b, 4 * b + 4));
-      this.insert(key, values[b]);
+  private grow(): void {
+    const old = this.buckets;
+    this.buckets = new Buckets(5, old.capacity * 2);
+    const key = this.key;
+    for (let w = 0; w < old.words.length; w += 5) {
+      if (old.words[w + 4] === EMPTY) continue;
+      key[0] = old.words[w];
+      key[1] = old.words[w + 1];
+      key[2] = old.words[w + 2];
+      key[3] = old.words[w + 3];
+      this.buckets.words[this.buckets.place(key) * 5 + 4] = old.words[w + 4];
     }
   }
 }
@@ -133,36 +177,26 @@ export class TxidTable {
 export type LiveCheck = (slot: number, generation: number) => boolean;
 
 export class SpenderIndex {
-  private keys: Int32Array;
-  /** Child slot per bucket, EMPTY when free. */
-  private slots: Int32Array;
-  private generations: Uint32Array;
-  private count = 0;
+  /** Words per bucket: key (4), child slot, child generation. */
+  private buckets = new Buckets(6, 16);
   private readonly live: LiveCheck;
+  private readonly key = new Int32Array(4);
 
   constructor(live: LiveCheck) {
     this.live = live;
-    this.keys = new Int32Array(16 * 4);
-    this.slots = new Int32Array(16).fill(EMPTY);
-    this.generations = new Uint32Array(16);
   }
 
   /** Entries held, stale ones included. */
   get size(): number {
-    return this.count;
+    return this.buckets.count;
   }
 
   /** Records that (slot, generation) spends from `key`. */
   add(key: Int32Array, slot: number, generation: number): void {
-    if (this.count + 1 > this.slots.length * MAX_LOAD) this.rebuild();
-    const { keys, slots } = this;
-    const mask = slots.length - 1;
-    let b = home(key[0], key[1], key[2], key[3], mask);
-    while (slots[b] !== EMPTY) b = (b + 1) & mask;
-    keys.set(key, 4 * b);
-    slots[b] = slot;
-    this.generations[b] = generation;
-    this.count++;
+    if (this.buckets.count + 1 > this.buckets.capacity * MAX_LOAD) this.sweep();
+    const w = this.buckets.place(key) * 6;
+    this.buckets.words[w + 4] = slot;
+    this.buckets.words[w + 5] = generation;
   }
 
   /**
@@ -170,62 +204,79 @@ export class SpenderIndex {
    * the stale entries it meets.
    */
   forEachChild(key: Int32Array, visit: (slot: number) => void): void {
-    const mask = this.slots.length - 1;
+    const buckets = this.buckets;
+    const { words, mask } = buckets;
     let b = home(key[0], key[1], key[2], key[3], mask);
-    while (this.slots[b] !== EMPTY) {
-      const k = 4 * b;
-      const { keys, slots } = this;
-      if (keys[k] === key[0] && keys[k + 1] === key[1] && keys[k + 2] === key[2] && keys[k + 3] === key[3]) {
-        if (!this.live(slots[b], this.generations[b])) {
-          this.removeAt(b); // the next entry may have moved into b: look at b again
+    for (;;) {
+      const w = b * 6;
+      if (words[w + 4] === EMPTY) return;
+      if (
+        words[w] === key[0] &&
+        words[w + 1] === key[1] &&
+        words[w + 2] === key[2] &&
+        words[w + 3] === key[3]
+      ) {
+        if (!this.live(words[w + 4], words[w + 5] >>> 0)) {
+          buckets.removeAt(b); // the next entry of the run may have moved into b: look at b again
           continue;
         }
-        visit(slots[b]);
+        visit(words[w + 4]);
       }
       b = (b + 1) & mask;
     }
   }
 
   clear(): void {
-    this.slots.fill(EMPTY);
-    this.count = 0;
-  }
-
-  private removeAt(hole: number): void {
-    const { keys, slots, generations } = this;
-    const mask = slots.length - 1;
-    let gap = hole;
-    for (let b = (gap + 1) & mask; slots[b] !== EMPTY; b = (b + 1) & mask) {
-      const k = 4 * b;
-      const h = home(keys[k], keys[k + 1], keys[k + 2], keys[k + 3], mask);
-      if (((b - h) & mask) >= ((b - gap) & mask)) {
-        keys.copyWithin(4 * gap, 4 * b, 4 * b + 4);
-        slots[gap] = slots[b];
-        generations[gap] = generations[b];
-        gap = b;
-      }
-    }
-    slots[gap] = EMPTY;
-    this.count--;
+    this.buckets = new Buckets(6, 16);
   }
 
   /** Sweeps out stale entries in place; doubles the table when the live ones still fill SWEPT_LOAD. */
-  private rebuild(): void {
-    for (let b = 0; b < this.slots.length; b++) {
-      while (this.slots[b] !== EMPTY && !this.live(this.slots[b], this.generations[b])) this.removeAt(b);
+  private sweep(): void {
+    const old = this.buckets;
+    const words = old.words;
+    const capacity = old.capacity;
+    // 1. Free the stale buckets.
+    let live = 0;
+    let start = -1;
+    for (let b = 0; b < capacity; b++) {
+      const w = b * 6;
+      if (words[w + 4] === EMPTY) {
+        if (start < 0) start = b;
+      } else if (!this.live(words[w + 4], words[w + 5] >>> 0)) {
+        words[w + 4] = EMPTY;
+        if (start < 0) start = b;
+      } else live++;
     }
-    if (this.count <= this.slots.length * SWEPT_LOAD) return;
-    const { keys, slots, generations } = this;
-    const capacity = slots.length * 2;
-    this.keys = new Int32Array(capacity * 4);
-    this.slots = new Int32Array(capacity).fill(EMPTY);
-    this.generations = new Uint32Array(capacity);
-    this.count = 0;
-    const key = new Int32Array(4);
-    for (let b = 0; b < slots.length; b++) {
-      if (slots[b] === EMPTY) continue;
-      key.set(keys.subarray(4 * b, 4 * b + 4));
-      this.add(key, slots[b], generations[b]);
+    // 2. Put every remaining entry back at the first free bucket from its home, walking once
+    // round the table from a free bucket: freeing buckets may have cut probe runs short.
+    const key = this.key;
+    old.count = 0;
+    for (let i = 1; i <= capacity; i++) {
+      const b = (start + i) & old.mask;
+      const w = b * 6;
+      if (words[w + 4] === EMPTY) continue;
+      const slot = words[w + 4];
+      const generation = words[w + 5];
+      words[w + 4] = EMPTY;
+      key[0] = words[w];
+      key[1] = words[w + 1];
+      key[2] = words[w + 2];
+      key[3] = words[w + 3];
+      const n = old.place(key) * 6;
+      words[n + 4] = slot;
+      words[n + 5] = generation;
+    }
+    if (live <= capacity * SWEPT_LOAD) return;
+    this.buckets = new Buckets(6, capacity * 2);
+    for (let w = 0; w < words.length; w += 6) {
+      if (words[w + 4] === EMPTY) continue;
+      key[0] = words[w];
+      key[1] = words[w + 1];
+      key[2] = words[w + 2];
+      key[3] = words[w + 3];
+      const n = this.buckets.place(key) * 6;
+      this.buckets.words[n + 4] = words[w + 4];
+      this.buckets.words[n + 5] = words[w + 5];
     }
   }
 }

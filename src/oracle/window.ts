@@ -9,11 +9,11 @@
 // in the window, B's outputs are out whichever arrived first; when A leaves, B's come back.
 // So the same set of transactions always gives the same histogram and the same estimate.
 //
-// Layout, for memory and speed: one slot per transaction in parallel typed arrays (time, flags,
-// up to two candidate output values and their vouts, how many of its parents are present), the
-// txid string kept once, and two hash tables in typed arrays keyed by txid keys (txid-key.ts,
-// txid-table.ts): txid → slot, and parent → the candidate slots spending from it. The
-// Transaction itself is never kept.
+// Layout, for memory and speed: one 40-byte record per transaction (window-slots.ts: time, flags,
+// up to two candidate output values with their bins and vouts, how many of its parents are
+// present), the txid string kept once, and two hash tables in typed arrays keyed by txid keys
+// (txid-key.ts, txid-table.ts): txid → slot, and parent → the candidate slots spending from it.
+// The Transaction itself is never kept.
 
 import type { Transaction } from '../bitcoin/transaction.ts';
 import type { CandidateSource } from './candidate-source.ts';
@@ -30,6 +30,7 @@ import { BINS_PER_DECADE, binOfSats, SCALE_MIN_LOG10_SATS } from './log-scale.ts
 import { TimeQueue } from './time-queue.ts';
 import { keyOfHash, keyOfTxid } from './txid-key.ts';
 import { SpenderIndex, TxidTable } from './txid-table.ts';
+import { WindowSlots } from './window-slots.ts';
 
 export type { Estimate, EstimateOptions, NoEstimate, PriceEstimate } from './estimator.ts';
 
@@ -60,22 +61,11 @@ export class PriceWindow implements CandidateSource {
   private readonly key = new Int32Array(4);
   private readonly inputKey = new Int32Array(4);
   private readonly parentKeys = new Int32Array(4 * 8);
+  private readonly rec = new WindowSlots(INITIAL_SLOTS);
   private slots = 0;
   private ids: string[] = [];
   /** Candidate outputs beyond the first two (profiles allowing more outputs): [vout, sats, …]. */
   private readonly extra = new Map<number, number[]>();
-  private times = new Float64Array(INITIAL_SLOTS);
-  private flags = new Uint8Array(INITIAL_SLOTS);
-  private present = new Uint8Array(INITIAL_SLOTS);
-  private generations = new Uint32Array(INITIAL_SLOTS);
-  private valueA = new Float64Array(INITIAL_SLOTS);
-  private valueB = new Float64Array(INITIAL_SLOTS);
-  /** Histogram bins of valueA / valueB (computed once: a bin costs a logarithm). */
-  private binA = new Uint16Array(INITIAL_SLOTS);
-  private binB = new Uint16Array(INITIAL_SLOTS);
-  /** vouts of valueA / valueB (outputs at vout 65,536 and up go to `extra`). */
-  private voutA = new Uint16Array(INITIAL_SLOTS);
-  private voutB = new Uint16Array(INITIAL_SLOTS);
 
   constructor(options: WindowOptions = {}) {
     this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
@@ -99,8 +89,9 @@ export class PriceWindow implements CandidateSource {
     return this.slotFor(txid) >= 0;
   }
 
+  /** The tracked txids, in no particular order (do not add or remove while iterating). */
   *txids(): IterableIterator<string> {
-    for (let slot = 0; slot < this.slots; slot++) if (this.flags[slot] & LIVE) yield this.ids[slot];
+    for (let slot = 0; slot < this.slots; slot++) if (this.rec.flags(slot) & LIVE) yield this.ids[slot];
   }
 
   /**
@@ -111,34 +102,34 @@ export class PriceWindow implements CandidateSource {
     const txid = tx.txid;
     const key = this.key;
     if (!keyOfTxid(txid, key) || this.slotOf.has(key)) return false;
+    const rec = this.rec;
     const slot = this.free.length > 0 ? this.free.pop()! : this.newSlot();
-    const generation = ++this.generations[slot];
     const at = Number.isFinite(time) ? time : 0;
+    const generation = rec.reset(slot, at);
     this.ids[slot] = txid;
-    this.times[slot] = at;
-    this.flags[slot] = LIVE;
-    this.present[slot] = 0;
-    this.valueA[slot] = 0;
-    this.valueB[slot] = 0;
-
+    let flags = LIVE;
     const profile = this.profile;
-    if (passesTransactionRules(tx, profile) && this.takeOutputs(slot, tx)) {
-      this.flags[slot] |= CANDIDATE;
-      if (profile.excludeSameWindowSpends) this.linkParents(slot, generation, tx);
-    }
+    if (passesTransactionRules(tx, profile) && this.takeOutputs(slot, tx)) flags |= CANDIDATE;
+    // Live before its parents are linked: a sweep of the spender index may run meanwhile.
+    rec.setFlags(slot, flags);
+    if (flags & CANDIDATE && profile.excludeSameWindowSpends) this.linkParents(slot, generation, tx);
     this.slotOf.insert(key, slot);
     this.queue.push(at, slot, generation);
     // Transactions already here that spend this one are chained spends now.
     this.spenders.forEachChild(key, this.parentArrived);
-    if (this.flags[slot] & CANDIDATE && this.present[slot] === 0) this.count(slot);
+    if (flags & CANDIDATE && rec.present(slot) === 0) this.count(slot);
     return true;
   }
 
   /** Stops tracking a transaction; false when it was not in the window. */
   remove(txid: string): boolean {
-    const slot = this.slotFor(txid);
-    if (slot < 0) return false;
-    this.drop(slot, true);
+    if (!keyOfTxid(txid, this.key)) return false;
+    const bucket = this.slotOf.bucket(this.key);
+    if (bucket < 0) return false;
+    const slot = this.slotOf.valueAt(bucket);
+    if (this.ids[slot] !== txid) return false;
+    this.slotOf.deleteAt(bucket);
+    this.drop(slot);
     return true;
   }
 
@@ -150,8 +141,10 @@ export class PriceWindow implements CandidateSource {
       const slot = queue.peekSlot();
       const generation = queue.peekGeneration();
       queue.pop();
-      if (this.generations[slot] !== generation || !(this.flags[slot] & LIVE)) continue;
-      this.drop(slot, false);
+      if (!this.isLive(slot, generation)) continue;
+      keyOfTxid(this.ids[slot], this.key);
+      this.slotOf.delete(this.key);
+      this.drop(slot);
       removed++;
     }
     return removed;
@@ -159,20 +152,35 @@ export class PriceWindow implements CandidateSource {
 
   /** Forgets everything. */
   clear(): void {
-    for (let slot = 0; slot < this.slots; slot++) if (this.flags[slot] & LIVE) this.drop(slot, false);
+    for (let slot = 0; slot < this.slots; slot++) {
+      if (!(this.rec.flags(slot) & LIVE)) continue;
+      keyOfTxid(this.ids[slot], this.key);
+      this.slotOf.delete(this.key);
+      this.drop(slot);
+    }
     this.queue.clear();
     this.spenders.clear();
   }
 
-  forEachCandidate(visit: (sats: number, time: number, txid: string, vout: number) => void): void {
-    const { flags, valueA, valueB, voutA, voutB, times, ids } = this;
+  forEachCandidate(
+    visit: (sats: number, time: number, txid: string, vout: number) => void,
+    bins?: Uint8Array,
+  ): void {
+    const { rec, ids } = this;
+    const all = bins === undefined;
     for (let slot = 0; slot < this.slots; slot++) {
-      if (!(flags[slot] & COUNTED)) continue;
-      if (valueA[slot] > 0) visit(valueA[slot], times[slot], ids[slot], voutA[slot]);
-      if (valueB[slot] > 0) visit(valueB[slot], times[slot], ids[slot], voutB[slot]);
+      if (!(rec.flags(slot) & COUNTED)) continue;
+      const a = rec.valueA(slot);
+      if (a > 0 && (all || bins[rec.binA(slot)] !== 0)) visit(a, rec.time(slot), ids[slot], rec.voutA(slot));
+      const b = rec.valueB(slot);
+      if (b > 0 && (all || bins[rec.binB(slot)] !== 0)) visit(b, rec.time(slot), ids[slot], rec.voutB(slot));
       const more = this.extra.size > 0 ? this.extra.get(slot) : undefined;
-      if (more !== undefined)
-        for (let i = 0; i < more.length; i += 2) visit(more[i + 1], times[slot], ids[slot], more[i]);
+      if (more !== undefined) {
+        for (let i = 0; i < more.length; i += 2) {
+          if (all || bins[binOfSats(more[i + 1])] !== 0)
+            visit(more[i + 1], rec.time(slot), ids[slot], more[i]);
+        }
+      }
     }
   }
 
@@ -198,34 +206,12 @@ export class PriceWindow implements CandidateSource {
   }
 
   private isLive(slot: number, generation: number): boolean {
-    return this.generations[slot] === generation && (this.flags[slot] & LIVE) !== 0;
+    return this.rec.generation(slot) === generation && (this.rec.flags(slot) & LIVE) !== 0;
   }
 
   private newSlot(): number {
-    if (this.slots === this.times.length) this.grow();
+    if (this.slots === this.rec.capacity) this.rec.grow();
     return this.slots++;
-  }
-
-  private grow(): void {
-    const n = this.times.length * 2;
-    const more = <T extends Float64Array | Uint8Array | Uint16Array | Uint32Array>(
-      a: T,
-      make: (n: number) => T,
-    ): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.times = more(this.times, (k) => new Float64Array(k));
-    this.flags = more(this.flags, (k) => new Uint8Array(k));
-    this.present = more(this.present, (k) => new Uint8Array(k));
-    this.binA = more(this.binA, (k) => new Uint16Array(k));
-    this.binB = more(this.binB, (k) => new Uint16Array(k));
-    this.generations = more(this.generations, (k) => new Uint32Array(k));
-    this.valueA = more(this.valueA, (k) => new Float64Array(k));
-    this.valueB = more(this.valueB, (k) => new Float64Array(k));
-    this.voutA = more(this.voutA, (k) => new Uint16Array(k));
-    this.voutB = more(this.voutB, (k) => new Uint16Array(k));
   }
 
   /** Stores the candidate outputs of `tx` in `slot`; false when it has none. */
@@ -238,15 +224,9 @@ export class PriceWindow implements CandidateSource {
       if (!isCandidateValue(sats, this.profile)) continue;
       const bin = binOfSats(sats);
       if (bin < 0) continue;
-      if (taken === 0 && vout <= 0xffff) {
-        this.valueA[slot] = sats;
-        this.voutA[slot] = vout;
-        this.binA[slot] = bin;
-      } else if (taken === 1 && vout <= 0xffff) {
-        this.valueB[slot] = sats;
-        this.voutB[slot] = vout;
-        this.binB[slot] = bin;
-      } else {
+      if (taken === 0 && vout <= 0xffff) this.rec.setOutputA(slot, sats, bin, vout);
+      else if (taken === 1 && vout <= 0xffff) this.rec.setOutputB(slot, sats, bin, vout);
+      else {
         more ??= [];
         more.push(vout, sats);
       }
@@ -262,6 +242,7 @@ export class PriceWindow implements CandidateSource {
     const seen = inputs.length <= 8 ? this.parentKeys : new Int32Array(4 * inputs.length);
     const key = this.inputKey;
     let distinct = 0;
+    let present = 0;
     for (let i = 0; i < inputs.length; i++) {
       keyOfHash(inputs[i].prevTxid, key);
       let repeated = false;
@@ -272,30 +253,32 @@ export class PriceWindow implements CandidateSource {
       }
       if (repeated) continue;
       seen.set(key, 4 * distinct++);
-      if (this.slotOf.has(key) && this.present[slot] < 255) this.present[slot]++;
+      if (this.slotOf.has(key)) present++;
       this.spenders.add(key, slot, generation);
     }
+    this.rec.setPresent(slot, present);
   }
 
   private readonly parentArrived = (child: number): void => {
-    if (this.present[child] < 255) this.present[child]++;
-    if (this.flags[child] & COUNTED) this.uncount(child);
+    const rec = this.rec;
+    rec.setPresent(child, rec.present(child) + 1);
+    if (rec.flags(child) & COUNTED) this.uncount(child);
   };
 
   private readonly parentLeft = (child: number): void => {
-    if (this.present[child] > 0) this.present[child]--;
-    if (this.present[child] === 0 && this.flags[child] & CANDIDATE && !(this.flags[child] & COUNTED))
-      this.count(child);
+    const rec = this.rec;
+    const present = rec.present(child) - 1;
+    rec.setPresent(child, present);
+    const flags = rec.flags(child);
+    if (present <= 0 && flags & CANDIDATE && !(flags & COUNTED)) this.count(child);
   };
 
-  /** Removes a live slot; `keyed`: this.key already holds its txid's key (from slotFor). */
-  private drop(slot: number, keyed: boolean): void {
+  /** Removes a live slot already taken out of slotOf; this.key holds its txid's key. */
+  private drop(slot: number): void {
     const key = this.key;
-    if (!keyed) keyOfTxid(this.ids[slot], key);
-    this.slotOf.delete(key);
-    if (this.flags[slot] & COUNTED) this.uncount(slot);
+    if (this.rec.flags(slot) & COUNTED) this.uncount(slot);
     // Its own entries in the spender index go stale now (the generation moves on at reuse).
-    this.flags[slot] = 0;
+    this.rec.setFlags(slot, 0);
     this.ids[slot] = '';
     if (this.extra.size > 0) this.extra.delete(slot);
     // Transactions spending this one are no longer chained to it.
@@ -304,20 +287,20 @@ export class PriceWindow implements CandidateSource {
   }
 
   private count(slot: number): void {
-    const histo = this.histo;
-    if (this.valueA[slot] > 0) histo.add(this.binA[slot]);
-    if (this.valueB[slot] > 0) histo.add(this.binB[slot]);
+    const { histo, rec } = this;
+    if (rec.valueA(slot) > 0) histo.add(rec.binA(slot));
+    if (rec.valueB(slot) > 0) histo.add(rec.binB(slot));
     const more = this.extra.size > 0 ? this.extra.get(slot) : undefined;
     if (more !== undefined) for (let i = 1; i < more.length; i += 2) histo.add(binOfSats(more[i]));
-    this.flags[slot] |= COUNTED;
+    rec.setFlags(slot, rec.flags(slot) | COUNTED);
   }
 
   private uncount(slot: number): void {
-    const histo = this.histo;
-    if (this.valueA[slot] > 0) histo.remove(this.binA[slot]);
-    if (this.valueB[slot] > 0) histo.remove(this.binB[slot]);
+    const { histo, rec } = this;
+    if (rec.valueA(slot) > 0) histo.remove(rec.binA(slot));
+    if (rec.valueB(slot) > 0) histo.remove(rec.binB(slot));
     const more = this.extra.size > 0 ? this.extra.get(slot) : undefined;
     if (more !== undefined) for (let i = 1; i < more.length; i += 2) histo.remove(binOfSats(more[i]));
-    this.flags[slot] &= ~COUNTED;
+    rec.setFlags(slot, rec.flags(slot) & ~COUNTED);
   }
 }
