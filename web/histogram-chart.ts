@@ -6,6 +6,7 @@
 
 import type { LiveHistogram } from '../src/live/feed.ts';
 import { formatCount, formatRoundUsd, formatSatsDecade } from './format.ts';
+import { occupiedRange } from './histogram-range.ts';
 import type { ChartTheme } from './theme.ts';
 
 const FONT_PX = 11;
@@ -78,9 +79,7 @@ export class HistogramChart {
     this.drawnBins = 0;
     const hist = this.histogram;
     const counts = hist?.counts ?? [];
-    let first = counts.findIndex((c) => c > 0);
-    let last = counts.length - 1;
-    while (last >= 0 && !(counts[last] > 0)) last--;
+    let [first, last] = occupiedRange(counts);
     if (hist === null || first < 0 || !(hist.binsPerDecade > 0)) {
       ctx.fillStyle = theme.muted;
       ctx.textAlign = 'center';

@@ -6,6 +6,7 @@ import { ANNOUNCE_MIN_GAP_MS, shouldAnnounce } from '../../web/announce-policy.t
 import { BACKOFF_BASE_MS, BACKOFF_MAX_MS, backoffDelay } from '../../web/backoff.ts';
 import { mix, parseColor } from '../../web/color.ts';
 import { EstimateSeries } from '../../web/estimate-series.ts';
+import { occupiedRange } from '../../web/histogram-range.ts';
 import { PointStore } from '../../web/point-store.ts';
 import { neededRange, nextRange } from '../../web/price-range.ts';
 import { SpatialGrid } from '../../web/spatial-grid.ts';
@@ -143,4 +144,14 @@ test('colours parse from the forms style.css uses', () => {
   assert.deepEqual(parseColor('rgba(1, 2, 3, 0.5)'), { r: 1, g: 2, b: 3 });
   assert.equal(parseColor('blue'), null);
   assert.deepEqual(mix({ r: 0, g: 0, b: 0 }, { r: 200, g: 100, b: 50 }, 0.5), { r: 100, g: 50, b: 25 });
+});
+
+test('the histogram shows the bins holding nearly all outputs, not a lone giant transfer', () => {
+  const counts = new Array<number>(1000).fill(0);
+  for (let i = 200; i < 700; i++) counts[i] = 10;
+  counts[990] = 1;
+  counts[5] = 1;
+  assert.deepEqual(occupiedRange(counts), [200, 699]);
+  assert.deepEqual(occupiedRange([0, 0, 3, 0]), [2, 2]);
+  assert.deepEqual(occupiedRange([0, 0]), [-1, -1]);
 });
