@@ -5,7 +5,7 @@
 
 import type { CandidateSource } from './candidate-source.ts';
 import type { CombModel } from './comb-model.ts';
-import { binOfSats, SCALE_BINS } from './log-scale.ts';
+import { SCALE_BINS, scalePosition } from './log-scale.ts';
 
 export interface EvidencePoint {
   /** Time of the output's transaction (first seen, or its block's time), Unix seconds. */
@@ -68,10 +68,9 @@ class Teeth {
     for (let j = n - 1; j >= 0; j--) {
       const last = bucketOf(this.high[j]) - this.firstBucket;
       for (let k = bucketOf(this.low[j]) - this.firstBucket; k <= last; k++) this.table[k] = j;
-      const lowBin = binOfSats(this.low[j]);
-      const highBin = binOfSats(this.high[j]);
-      for (let b = lowBin < 0 ? 0 : lowBin; b <= (highBin < 0 ? SCALE_BINS - 1 : highBin); b++)
-        this.bins[b] = 1;
+      const from = Math.max(0, Math.floor(scalePosition(this.low[j])));
+      const to = Math.min(SCALE_BINS - 1, Math.floor(scalePosition(this.high[j])));
+      for (let b = from; b <= to; b++) this.bins[b] = 1;
     }
   }
 

@@ -99,6 +99,6 @@ export class WindowSlots {
   }
   /** Present parents, kept within 0…255 (a transaction has at most the profile's few inputs). */
   setPresent(slot: number, n: number): void {
-    this.u8[slot * BYTES + 37] = n < 0 ? 0 : n > 255 ? 255 : n;
+    this.u8[slot * BYTES + 37] = Math.min(255, Math.max(0, n));
   }
 }
