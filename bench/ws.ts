@@ -272,6 +272,12 @@ async function main(): Promise<void> {
       },
       heapMB: { start: round(heap[0]?.v ?? Number.NaN), end: round(heap.at(-1)?.v ?? Number.NaN) },
       bytesSentPerSecond: Math.round(delta('chainprice_ws_bytes_sent_total') / elapsed),
+      fanoutMsMean: round(
+        (delta('chainprice_ws_fanout_seconds_sum') /
+          Math.max(1, delta('chainprice_ws_fanout_seconds_count'))) *
+          1000,
+        2,
+      ),
     },
     perClient: {
       bytesPerSecondMean: Math.round(perClientBytesPerSecond),
@@ -296,7 +302,8 @@ async function main(): Promise<void> {
   console.log(
     `  server CPU ${result.server.cpuPercentOfOneCore} % of one core (peak ${result.server.cpuPeakPercentOfOneCore} %), ` +
       `RSS ${result.server.rssMB.start} → ${result.server.rssMB.end} MB (max ${result.server.rssMB.max}, ` +
-      `slope ${result.server.rssMB.slopeMBPerMinute} MB/min)`,
+      `slope ${result.server.rssMB.slopeMBPerMinute} MB/min); one update to all clients takes ` +
+      `${result.server.fanoutMsMean} ms`,
   );
   console.log(
     `  per client ${round(result.perClient.bytesPerSecondMean / 1024, 2)} KiB/s ` +

@@ -157,7 +157,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const text = metricsReport({
       state: feed.current(),
       health: feed.health(),
-      hub: { ...hub.counters, clients: hub.clientCount, clientsBehind: hub.clientsBehind },
+      hub: {
+        ...hub.counters,
+        clients: hub.clientCount,
+        clientsBehind: hub.clientsBehind,
+        fanoutSeconds: hub.fanoutSeconds,
+      },
       estimateSeconds,
       httpRequests,
     });

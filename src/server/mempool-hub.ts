@@ -16,6 +16,7 @@
 import type { EvidencePoint, LiveFeed, LiveState, LiveUpdate } from '../live/feed.ts';
 import { readClientMessage } from './client-message.ts';
 import { frame, type PriceBody, priceBody, serialiseBody } from './price-message.ts';
+import { Histogram } from './prometheus-text.ts';
 import type { ErrorMessage, PongMessage } from './protocol.ts';
 import { TokenBucket } from './rate-limit.ts';
 
@@ -62,6 +63,9 @@ export interface HubLimits {
   /** A client that keeps sending after this many refused messages in a row is flooding: closed with 1008. */
   maxRefusedInARow: number;
 }
+
+/** Sending one update to every client takes microseconds per client: these bounds cover 1 to 10,000 clients. */
+export const FANOUT_SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 export const DEFAULT_HUB_LIMITS: HubLimits = {
   minUpdateIntervalMs: 500,
@@ -139,6 +143,8 @@ export class MempoolHub {
     closedForPolicy: 0,
     heartbeatTimeouts: 0,
   };
+  /** Time to hand one update to every client's socket. */
+  readonly fanoutSeconds = new Histogram(FANOUT_SECONDS_BUCKETS);
   private readonly feed: LiveFeed;
   private readonly now: () => number;
   private readonly clients = new Set<Client>();
@@ -258,6 +264,7 @@ export class MempoolHub {
     this.flushTimer = null;
     if (!this.flushPending || this.closing) return;
     this.flushPending = false;
+    const started = performance.now();
     const pending = this.pending;
     this.pending = { state: pending.state, points: [], overflow: false, version: pending.version };
     const histogram = this.histogramIfDue();
@@ -289,6 +296,7 @@ export class MempoolHub {
       this.sendPrice(client, 'update', shared.json, shared.bytes);
     }
     for (const client of this.clients) client.pendingOffset = 0;
+    this.fanoutSeconds.observe((performance.now() - started) / 1000);
   }
 
   private updateJson(

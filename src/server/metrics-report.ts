@@ -21,7 +21,7 @@ const NAMED_FEED_COUNTERS: Record<string, [string, string]> = {
 export interface MetricsInput {
   state: LiveState | null;
   health: FeedHealth;
-  hub: HubCounters & { clients: number; clientsBehind: number };
+  hub: HubCounters & { clients: number; clientsBehind: number; fanoutSeconds: Histogram };
   estimateSeconds: Histogram;
   /** Requests answered, by `${method} ${route} ${status}`. */
   httpRequests: ReadonlyMap<string, number>;
@@ -97,6 +97,7 @@ export function metricsReport(input: MetricsInput): string {
       hub.clientsBehind,
     )
     .counter('chainprice_ws_connections_total', 'WebSocket connections accepted.', hub.connections)
+    .histogram('chainprice_ws_fanout_seconds', 'Time to hand one update to every client.', hub.fanoutSeconds)
     .counter('chainprice_ws_messages_sent_total', 'WebSocket messages sent.', hub.messagesSent)
     .counter('chainprice_ws_bytes_sent_total', 'WebSocket payload bytes sent.', hub.bytesSent)
     .counter(
