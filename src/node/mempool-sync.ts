@@ -16,7 +16,7 @@ import type { ZmqEndpoints } from './node-config.ts';
 import type { RpcClient } from './rpc-client.ts';
 import { isWarmingUp, RPC_CODE, type RpcError, RpcTransportError } from './rpc-errors.ts';
 import { parseSequenceEvent } from './sequence-event.ts';
-import { ZmqListener, type ZmqMessage } from './zmq-listener.ts';
+import { ZmqListener, type ZmqListenerOptions, type ZmqMessage } from './zmq-listener.ts';
 
 /** The orchestrator's inputs this needs besides the window itself. */
 export interface LiveSink extends WindowSink {
@@ -37,6 +37,8 @@ export interface MempoolSyncOptions {
   onBlock?: (block: TrackedBlock) => void;
   /** Human-readable progress and trouble lines ("resynced: 3,120 transactions in 1.2 s"). Never secrets. */
   log?: (line: string) => void;
+  /** ZMQ socket settings (tests shrink the receive queue to provoke lost messages). */
+  zmq?: ZmqListenerOptions;
 }
 
 /** Retry a failed resync this often: fast enough to be back within the promised 5 s of the node. */
@@ -80,6 +82,13 @@ export class MempoolSync {
     this.tracker = new MempoolTracker(options.sink, {
       now: options.now,
       windowSeconds: options.windowSeconds,
+      onMempoolSequenceGap: (expected, received) => {
+        options.sink.count('zmq_gaps');
+        this.log(
+          `lost mempool announcements (expected mempool sequence ${expected}, got ${received}); resynchronising`,
+        );
+        this.requestResync();
+      },
     });
     this.zmqReady = new Promise((resolve) => {
       this.markZmqReady = resolve;
@@ -99,15 +108,19 @@ export class MempoolSync {
   async start(): Promise<void> {
     const { endpoints, sink } = this.options;
     this.tracker.beginResync();
-    this.listener = new ZmqListener(endpoints, {
-      message: (m) => this.handleMessage(m),
-      gap: (topic, expected, received) => {
-        sink.count('zmq_gaps');
-        this.log(`lost ZMQ ${topic} messages (expected #${expected}, got #${received}); resynchronising`);
-        this.requestResync();
+    this.listener = new ZmqListener(
+      endpoints,
+      {
+        message: (m) => this.handleMessage(m),
+        gap: (topic, expected, received) => {
+          sink.count('zmq_gaps');
+          this.log(`lost ZMQ ${topic} messages (expected #${expected}, got #${received}); resynchronising`);
+          this.requestResync();
+        },
+        connection: (connected, endpoint) => this.onConnection(connected, endpoint),
       },
-      connection: (connected, endpoint) => this.onConnection(connected, endpoint),
-    });
+      this.options.zmq,
+    );
     this.listener.start();
     const timeout = new Promise<'timeout'>((resolve) =>
       setTimeout(() => resolve('timeout'), ZMQ_CONNECT_TIMEOUT_MS).unref(),
@@ -249,29 +262,26 @@ export class MempoolSync {
     const started = performance.now();
     this.tracker.beginResync();
 
-    // The txids first (a small reply), so fetching the bodies can start while the node builds the
-    // verbose listing with the first-seen times.
-    const txids = await rpc.call<string[]>('getrawmempool', [false]);
+    // The txids first, with the mempool sequence number taken at the same instant: events up to it
+    // are in this snapshot, later ones are replayed on top. Fetching the bodies starts while the
+    // node builds the verbose listing with the first-seen times.
+    const listing = await rpc.call<{ txids: string[]; mempool_sequence: number }>('getrawmempool', [
+      false,
+      true,
+    ]);
     const cutoff = now() - windowSeconds;
-    const [mempool, bodies, blocks] = await Promise.all([
+    const [times, bodies, blocks] = await Promise.all([
       rpc.call<Record<string, { time: number }>>('getrawmempool', [true]),
-      this.fetchTransactions(txids.filter((txid) => !this.tracker.has(txid))),
+      this.fetchTransactions(listing.txids.filter((txid) => !this.tracker.has(txid))),
       this.blocksInSpan(cutoff),
     ]);
 
     const entries: SnapshotEntry[] = [];
-    const late: SnapshotEntry[] = [];
-    for (const [txid, info] of Object.entries(mempool)) {
-      const firstSeen = this.tracker.firstSeen(txid) ?? info.time;
+    for (const txid of listing.txids) {
+      // A transaction gone before the verbose listing has its R among the buffered events.
+      const firstSeen = this.tracker.firstSeen(txid) ?? times[txid]?.time ?? now();
       if (firstSeen < cutoff) continue;
-      const entry: SnapshotEntry = { txid, firstSeen, mined: false, tx: bodies.get(txid) };
-      entries.push(entry);
-      // Entered the mempool between the two listings: fetch it now.
-      if (!entry.tx && !this.tracker.has(txid)) late.push(entry);
-    }
-    if (late.length > 0) {
-      const more = await this.fetchTransactions(late.map((e) => e.txid));
-      for (const entry of late) entry.tx = more.get(entry.txid);
+      entries.push({ txid, firstSeen, mined: false, tx: bodies.get(txid) });
     }
     for (const block of blocks) {
       const seen = Math.min(block.time, now());
@@ -286,12 +296,12 @@ export class MempoolSync {
       }
     }
 
-    const result = this.tracker.finishResync(entries);
+    const result = this.tracker.finishResync(entries, BigInt(listing.mempool_sequence));
     this.lastResyncAt = now();
     sink.count('resyncs');
     const ms = Math.round(performance.now() - started);
     this.log(
-      `window synchronised with the node in ${ms} ms: ${this.tracker.size} transactions (${Object.keys(mempool).length} in the mempool, ${blocks.length} recent blocks; ${result.added} added, ${result.removed} removed)`,
+      `window synchronised with the node in ${ms} ms: ${this.tracker.size} transactions (${listing.txids.length} in the mempool, ${blocks.length} recent blocks; ${result.added} added, ${result.removed} removed)`,
     );
     if (this.listener?.connected) sink.setConnection(true, null);
     else sink.setConnection(false, "waiting for the node's ZMQ notifications…");

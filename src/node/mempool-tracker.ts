@@ -48,6 +48,11 @@ type Buffered =
 export interface TrackerOptions {
   now: () => number;
   windowSeconds: number;
+  /**
+   * Called when an A event's mempool sequence number skips ahead of the expected one: an
+   * announcement was lost (even right after a resync, before any ZMQ message gave a baseline).
+   */
+  onMempoolSequenceGap?: (expected: bigint, received: bigint) => void;
 }
 
 /**
@@ -63,14 +68,22 @@ export class MempoolTracker {
   /** A events that arrived before their raw transaction: txid → when. */
   private readonly pendingAdds = new Map<string, number>();
   private buffer: Buffered[] | null = null;
+  /**
+   * The mempool sequence number the next A or R should carry, when known: set by a snapshot
+   * (`getrawmempool` with `mempool_sequence`) and by each A/R; unknown after a block (the node
+   * counts the removals of mined transactions without announcing them).
+   */
+  private nextMempoolSequence: bigint | null = null;
   private readonly sink: WindowSink;
   private readonly now: () => number;
   private readonly windowSeconds: number;
+  private readonly onMempoolSequenceGap: TrackerOptions['onMempoolSequenceGap'];
 
   constructor(sink: WindowSink, options: TrackerOptions) {
     this.sink = sink;
     this.now = options.now;
     this.windowSeconds = options.windowSeconds;
+    this.onMempoolSequenceGap = options.onMempoolSequenceGap;
   }
 
   get size(): number {
@@ -165,9 +178,14 @@ export class MempoolTracker {
   /**
    * Makes the window equal to `snapshot` (the node's mempool plus the transactions of the blocks in
    * the window's span, taken after `beginResync`), then replays the events that came meanwhile.
-   * Returns how many transactions were added and removed to get there.
+   * With `mempoolSequence` (the node's `mempool_sequence` taken atomically with the mempool's
+   * txids) the replay skips the A/R events the snapshot already reflects, and the next A must
+   * carry exactly that number. Returns how many transactions were added and removed to get there.
    */
-  finishResync(snapshot: Iterable<SnapshotEntry>): { added: number; removed: number; missingBodies: number } {
+  finishResync(
+    snapshot: Iterable<SnapshotEntry>,
+    mempoolSequence: bigint | null = null,
+  ): { added: number; removed: number; missingBodies: number } {
     const oldest = this.now() - this.windowSeconds;
     const wanted = new Map<string, SnapshotEntry>();
     for (const entry of snapshot) if (entry.firstSeen >= oldest) wanted.set(entry.txid, entry);
@@ -198,10 +216,18 @@ export class MempoolTracker {
     this.pendingAdds.clear();
     const buffered = this.buffer ?? [];
     this.buffer = null;
+    this.nextMempoolSequence = mempoolSequence;
     for (const item of buffered) {
       if (item.kind === 'rawtx') this.applyRawTransaction(item.tx, item.at);
-      else if (item.kind === 'sequence') this.applySequence(item.event, item.at);
-      else this.applyBlock(item.block, item.at);
+      else if (item.kind === 'block') this.applyBlock(item.block, item.at);
+      else {
+        const event = item.event;
+        const before =
+          mempoolSequence !== null &&
+          (event.kind === 'added' || event.kind === 'removed') &&
+          event.mempoolSequence < mempoolSequence;
+        if (!before) this.applySequence(event, item.at);
+      }
     }
     return { added, removed, missingBodies };
   }
@@ -221,6 +247,16 @@ export class MempoolTracker {
   }
 
   private applySequence(event: SequenceEvent, at: number): void {
+    if (event.kind === 'added' || event.kind === 'removed') {
+      const expected = this.nextMempoolSequence;
+      // Only an A can prove a loss: an R may follow unannounced removals of a block being connected.
+      if (event.kind === 'added' && expected !== null && event.mempoolSequence > expected) {
+        this.onMempoolSequenceGap?.(expected, event.mempoolSequence);
+      }
+      this.nextMempoolSequence = event.mempoolSequence + 1n;
+    } else {
+      this.nextMempoolSequence = null;
+    }
     switch (event.kind) {
       case 'added': {
         if (this.entries.has(event.txid)) return;

@@ -24,6 +24,7 @@ import { describeNodeConfig, type NodeConfig, type ZmqEndpoints } from './node-c
 import { type ChainInfo, connectToNode, explainNodeError } from './node-connection.ts';
 import type { RpcClient } from './rpc-client.ts';
 import { discoverZmqEndpoints } from './zmq-endpoints.ts';
+import type { ZmqListenerOptions } from './zmq-listener.ts';
 
 /** Three hours: the product's live window (see the estimator notes). */
 const DEFAULT_WINDOW_SECONDS = 3 * 60 * 60;
@@ -41,6 +42,8 @@ export interface NodeFeedOptions {
   warmupTimeoutMs?: number;
   /** The live window (tests pass their own to inspect it). */
   window?: PriceWindow;
+  /** ZMQ socket settings (tests shrink the receive queue to provoke lost messages). */
+  zmq?: ZmqListenerOptions;
 }
 
 export class NodeFeed implements LiveFeed {
@@ -111,6 +114,7 @@ export class NodeFeed implements LiveFeed {
       onChainChange: () => this.refreshBlockWindow(),
       onBlock: (block) => this.priceNewBlock(block),
       log: this.status,
+      zmq: options.zmq,
     });
   }
 

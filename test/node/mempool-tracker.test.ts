@@ -113,6 +113,51 @@ describe('mempool tracker', () => {
   });
 });
 
+describe('mempool sequence numbers', () => {
+  const a = (txid: string, n: bigint): SequenceEvent => ({ kind: 'added', txid, mempoolSequence: n });
+  const r = (txid: string, n: bigint): SequenceEvent => ({ kind: 'removed', txid, mempoolSequence: n });
+
+  it('skips buffered events the snapshot already holds and expects the next number after it', () => {
+    let clock = 10_000;
+    const sink = new FakeSink();
+    const gaps: [bigint, bigint][] = [];
+    const tracker = new MempoolTracker(sink, {
+      now: () => clock,
+      windowSeconds: 3600,
+      onMempoolSequenceGap: (expected, received) => gaps.push([expected, received]),
+    });
+    tracker.beginResync();
+    tracker.sequence(r('x', 4n)); // before the snapshot (which still lists x): already reflected
+    tracker.rawTransaction(tx('y'));
+    tracker.sequence(a('y', 7n)); // after it: replayed
+    tracker.finishResync([{ txid: 'x', firstSeen: clock, mined: false, tx: tx('x') }], 7n);
+    assert.deepEqual([...sink.window.keys()].sort(), ['x', 'y']);
+    assert.deepEqual(gaps, []);
+    clock++;
+    tracker.sequence(a('z', 10n));
+    assert.deepEqual(gaps, [[8n, 10n]], 'A #8 and #9 were lost');
+  });
+
+  it('does not call an R after unannounced block removals, or the first A after a block, a gap', () => {
+    const sink = new FakeSink();
+    const gaps: bigint[] = [];
+    const tracker = new MempoolTracker(sink, {
+      now: () => 1,
+      windowSeconds: 3600,
+      onMempoolSequenceGap: (_e, got) => gaps.push(got),
+    });
+    tracker.finishResync([], 1n);
+    tracker.sequence(a('p', 1n));
+    tracker.sequence(r('q', 9n)); // a conflict removed while a block's transactions left silently
+    tracker.sequence({ kind: 'connected', blockHash: 'h' });
+    tracker.sequence(a('s', 20n));
+    tracker.sequence(a('t', 21n));
+    assert.deepEqual(gaps, []);
+    tracker.sequence(a('u', 23n));
+    assert.deepEqual(gaps, [23n]);
+  });
+});
+
 describe('sequence events', () => {
   it('decodes A/R with the mempool sequence and C/D with the block hash', () => {
     const hash = Buffer.alloc(32, 0xab);
