@@ -37,7 +37,7 @@ export interface MempoolSyncOptions {
   onBlock?: (block: TrackedBlock) => void;
   /** Human-readable progress and trouble lines ("resynced: 3,120 transactions in 1.2 s"). Never secrets. */
   log?: (line: string) => void;
-  /** ZMQ socket settings (tests shrink the receive queue to provoke lost messages). */
+  /** ZMQ socket settings (reconnect timing, receive queue). */
   zmq?: ZmqListenerOptions;
 }
 

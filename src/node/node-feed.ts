@@ -42,7 +42,7 @@ export interface NodeFeedOptions {
   warmupTimeoutMs?: number;
   /** The live window (tests pass their own to inspect it). */
   window?: PriceWindow;
-  /** ZMQ socket settings (tests shrink the receive queue to provoke lost messages). */
+  /** ZMQ socket settings (reconnect timing, receive queue). */
   zmq?: ZmqListenerOptions;
 }
 

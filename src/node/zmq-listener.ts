@@ -29,8 +29,6 @@ export interface ZmqListenerOptions {
   reconnectMaxIntervalMs?: number;
   /** Messages ZMQ may queue for us before it starts dropping (and we see a gap). */
   receiveHighWaterMark?: number;
-  /** The kernel's receive buffer in bytes (default: the system's); tests shrink it to provoke losses. */
-  receiveBufferSize?: number;
 }
 
 /** Retry quickly: the promise is "reconnected within 5 s of the node being back". */
@@ -71,7 +69,6 @@ export class ZmqListener {
         reconnectInterval: options.reconnectIntervalMs ?? DEFAULT_RECONNECT_INTERVAL_MS,
         reconnectMaxInterval: options.reconnectMaxIntervalMs ?? DEFAULT_RECONNECT_MAX_INTERVAL_MS,
         receiveHighWaterMark: options.receiveHighWaterMark ?? DEFAULT_RECEIVE_HIGH_WATER_MARK,
-        receiveBufferSize: options.receiveBufferSize ?? -1,
         heartbeatInterval: HEARTBEAT_INTERVAL_MS,
         heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
         linger: 0,
