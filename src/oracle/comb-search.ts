@@ -22,7 +22,7 @@
 import { crowdUnder, measureBitcoinCrowds } from './bitcoin-crowds.ts';
 import type { CombModel } from './comb-model.ts';
 import { usdPosition } from './log-scale.ts';
-import { type CumulativeCounts, measureTooth, type ToothCounts } from './tooth.ts';
+import { type CumulativeCounts, RING_INNER_BINS, RING_OUTER_BINS, TOOTH_HALF_WIDTH_BINS } from './tooth.ts';
 
 /**
  * The least background a tooth is compared with, in outputs: a tooth in an empty stretch of the
@@ -78,7 +78,21 @@ export function profileScore(
   return Math.max(0, score);
 }
 
-/** Scores of shifts firstShift, firstShift + 1, …, lastShift (integers), in that order. */
+/** Where a tooth reads the cumulative counts, relative to its centre: ring, tooth, tooth, ring. */
+const READS = [
+  -RING_OUTER_BINS,
+  -RING_INNER_BINS,
+  -TOOTH_HALF_WIDTH_BINS,
+  TOOTH_HALF_WIDTH_BINS,
+  RING_INNER_BINS,
+  RING_OUTER_BINS,
+];
+
+/**
+ * Scores of shifts firstShift, firstShift + 1, …, lastShift (integers), in that order.
+ * The teeth are measured as tooth.ts does, unrolled: at integer shifts each read of a tooth falls
+ * at a fixed fraction of a bin, so the integer part and the fraction are worked out once per tooth.
+ */
 export function combScores(
   cum: CumulativeCounts,
   model: CombModel,
@@ -88,25 +102,45 @@ export function combScores(
   const n = Math.max(0, lastShift - firstShift + 1);
   const scores = new Float64Array(n);
   const amounts = model.amounts;
-  const positions = new Float64Array(amounts.length);
-  const expected = new Float64Array(amounts.length);
-  for (let j = 0; j < amounts.length; j++) {
+  const m = amounts.length;
+  const positions = new Float64Array(m);
+  const expected = new Float64Array(m);
+  const cell = new Int32Array(m * 6);
+  const fraction = new Float64Array(m * 6);
+  for (let j = 0; j < m; j++) {
     positions[j] = usdPosition(amounts[j].usd);
     expected[j] = amounts[j].weight * cum.total;
+    for (let r = 0; r < 6; r++) {
+      const at = positions[j] + READS[r];
+      cell[6 * j + r] = Math.floor(at);
+      fraction[6 * j + r] = at - Math.floor(at);
+    }
   }
+  const { prefix, counts, total } = cum;
+  const bins = counts.length;
+  const below = (i: number, f: number): number => (i >= bins ? total : prefix[i] + f * counts[i]);
+  const ringScale = (2 * TOOTH_HALF_WIDTH_BINS) / (2 * (RING_OUTER_BINS - RING_INNER_BINS));
   const crowds = measureBitcoinCrowds(cum);
-  const peaks = new Float64Array(amounts.length);
-  const backgrounds = new Float64Array(amounts.length);
-  const mus = new Float64Array(amounts.length);
-  const tooth: ToothCounts = { peak: 0, background: 0 };
+  const peaks = new Float64Array(m);
+  const backgrounds = new Float64Array(m);
+  const mus = new Float64Array(m);
   for (let k = 0; k < n; k++) {
     const shift = firstShift + k;
     let teeth = 0;
-    for (let j = 0; j < amounts.length; j++) {
+    for (let j = 0; j < m; j++) {
       const x = positions[j] - shift;
-      if (!measureTooth(cum, x, tooth)) continue;
-      peaks[teeth] = tooth.peak;
-      backgrounds[teeth] = Math.max(tooth.background, BACKGROUND_FLOOR) + crowdUnder(crowds, x);
+      // The whole ring on the scale, as measureTooth requires.
+      if (x - RING_OUTER_BINS < 0 || x + RING_OUTER_BINS > bins) continue;
+      const c = 6 * j;
+      const outerLow = below(cell[c] - shift, fraction[c]);
+      const innerLow = below(cell[c + 1] - shift, fraction[c + 1]);
+      const toothLow = below(cell[c + 2] - shift, fraction[c + 2]);
+      const toothHigh = below(cell[c + 3] - shift, fraction[c + 3]);
+      const innerHigh = below(cell[c + 4] - shift, fraction[c + 4]);
+      const outerHigh = below(cell[c + 5] - shift, fraction[c + 5]);
+      peaks[teeth] = toothHigh - toothLow;
+      const background = (innerLow - outerLow + outerHigh - innerHigh) * ringScale;
+      backgrounds[teeth] = Math.max(background, BACKGROUND_FLOOR) + crowdUnder(crowds, x);
       mus[teeth] = expected[j];
       teeth++;
     }

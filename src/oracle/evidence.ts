@@ -95,11 +95,11 @@ export class EvidenceCloud {
   times: Float64Array;
   usd: Float64Array;
   vouts: Uint32Array;
-  txids: string[];
+  readonly txids: string[];
 
   constructor(capacity = 1024) {
     const n = Math.max(16, capacity);
-    this.txids = new Array<string>(n).fill('');
+    this.txids = [];
     this.prices = new Float64Array(n);
     this.times = new Float64Array(n);
     this.usd = new Float64Array(n);
@@ -113,7 +113,7 @@ export class EvidenceCloud {
     this.times[i] = time;
     this.usd[i] = usd;
     this.vouts[i] = vout;
-    this.txids[i] = txid;
+    this.txids.push(txid);
   }
 
   private grow(): void {
@@ -122,9 +122,6 @@ export class EvidenceCloud {
     const times = new Float64Array(n);
     const usd = new Float64Array(n);
     const vouts = new Uint32Array(n);
-    const txids = new Array<string>(n).fill('');
-    for (let i = 0; i < this.size; i++) txids[i] = this.txids[i];
-    this.txids = txids;
     prices.set(this.prices);
     times.set(this.times);
     usd.set(this.usd);
@@ -171,23 +168,34 @@ export function gatherCloud(
 
 /** The points of `cloud` whose implied price lies in [low, high], sorted by time, then txid, then vout. */
 export function evidenceInBand(cloud: EvidenceCloud, low: number, high: number): EvidencePoint[] {
-  const { prices, times, txids, vouts } = cloud;
-  const order: number[] = [];
+  const { prices, times, txids, vouts, usd } = cloud;
+  // A live window's outputs mostly arrive in time order and a block's all share one time, so the
+  // points often come sorted already: then they are taken as they are, else sorted (TimSort also
+  // makes use of the runs there are).
+  let count = 0;
   let sorted = true;
   let last = -1;
   for (let i = 0; i < cloud.size; i++) {
     if (!(prices[i] >= low && prices[i] <= high)) continue;
     if (sorted && last >= 0 && before(cloud, i, last)) sorted = false;
-    order.push(i);
     last = i;
+    count++;
   }
-  // A live window's outputs mostly arrive in time order and a block's all share one time, so the
-  // points often come sorted already; otherwise TimSort makes use of the runs there are.
-  if (!sorted) order.sort((a, b) => (before(cloud, a, b) ? -1 : before(cloud, b, a) ? 1 : 0));
-  const points = new Array<EvidencePoint>(order.length);
-  for (let k = 0; k < order.length; k++) {
+  const points = new Array<EvidencePoint>(count);
+  if (sorted) {
+    let k = 0;
+    for (let i = 0; i < cloud.size; i++) {
+      if (!(prices[i] >= low && prices[i] <= high)) continue;
+      points[k++] = { time: times[i], price: prices[i], usd: usd[i], txid: txids[i], vout: vouts[i] };
+    }
+    return points;
+  }
+  const order: number[] = [];
+  for (let i = 0; i < cloud.size; i++) if (prices[i] >= low && prices[i] <= high) order.push(i);
+  order.sort((a, b) => (before(cloud, a, b) ? -1 : before(cloud, b, a) ? 1 : 0));
+  for (let k = 0; k < count; k++) {
     const i = order[k];
-    points[k] = { time: times[i], price: prices[i], usd: cloud.usd[i], txid: txids[i], vout: vouts[i] };
+    points[k] = { time: times[i], price: prices[i], usd: usd[i], txid: txids[i], vout: vouts[i] };
   }
   return points;
 }

@@ -7,7 +7,9 @@
 //   SpenderIndex: key → many (child slot, generation) pairs (who spends from a txid). Entries of
 //                 children that have since left are dropped lazily: when met, and in one sweep
 //                 when the table fills (it grows only if the live entries alone still fill
-//                 SWEPT_LOAD of it after the sweep).
+//                 SWEPT_LOAD of it after the sweep). A bitmap of the keys held (8 bits a bucket,
+//                 rebuilt at each sweep) answers most "any child?" questions without a probe:
+//                 most transactions have no child in the window.
 
 /**
  * Grow (or sweep) when more than 60 % of buckets are taken: a miss, the common case, then probes
@@ -176,9 +178,16 @@ export class TxidTable {
 /** Is (slot, generation) still the same child? The window answers. */
 export type LiveCheck = (slot: number, generation: number) => boolean;
 
+/** Bit of a key in a bitmap of `bits` bits (a power of two). */
+function bitOf(key: Int32Array, bits: number): number {
+  return home(key[0], key[1], key[2], key[3], bits - 1);
+}
+
 export class SpenderIndex {
   /** Words per bucket: key (4), child slot, child generation. */
   private buckets = new Buckets(6, 16);
+  /** 8 bits per bucket: bit set for every key held (false positives only, below 8 % at 60 % load). */
+  private bitmap = new Uint32Array(16 / 4);
   private readonly live: LiveCheck;
   private readonly key = new Int32Array(4);
 
@@ -194,6 +203,7 @@ export class SpenderIndex {
   /** Records that (slot, generation) spends from `key`. */
   add(key: Int32Array, slot: number, generation: number): void {
     if (this.buckets.count + 1 > this.buckets.capacity * MAX_LOAD) this.sweep();
+    this.mark(key);
     const w = this.buckets.place(key) * 6;
     this.buckets.words[w + 4] = slot;
     this.buckets.words[w + 5] = generation;
@@ -204,6 +214,8 @@ export class SpenderIndex {
    * the stale entries it meets.
    */
   forEachChild(key: Int32Array, visit: (slot: number) => void): void {
+    const bit = bitOf(key, this.bitmap.length * 32);
+    if ((this.bitmap[bit >>> 5] & (1 << (bit & 31))) === 0) return;
     const buckets = this.buckets;
     const { words, mask } = buckets;
     let b = home(key[0], key[1], key[2], key[3], mask);
@@ -228,6 +240,12 @@ export class SpenderIndex {
 
   clear(): void {
     this.buckets = new Buckets(6, 16);
+    this.bitmap = new Uint32Array(16 / 4);
+  }
+
+  private mark(key: Int32Array): void {
+    const bit = bitOf(key, this.bitmap.length * 32);
+    this.bitmap[bit >>> 5] |= 1 << (bit & 31);
   }
 
   /** Sweeps out stale entries in place; doubles the table when the live ones still fill SWEPT_LOAD. */
@@ -251,6 +269,7 @@ export class SpenderIndex {
     // round the table from a free bucket: freeing buckets may have cut probe runs short.
     const key = this.key;
     old.count = 0;
+    this.bitmap.fill(0);
     for (let i = 1; i <= capacity; i++) {
       const b = (start + i) & old.mask;
       const w = b * 6;
@@ -262,18 +281,21 @@ export class SpenderIndex {
       key[1] = words[w + 1];
       key[2] = words[w + 2];
       key[3] = words[w + 3];
+      this.mark(key);
       const n = old.place(key) * 6;
       words[n + 4] = slot;
       words[n + 5] = generation;
     }
     if (live <= capacity * SWEPT_LOAD) return;
     this.buckets = new Buckets(6, capacity * 2);
+    this.bitmap = new Uint32Array((capacity * 2) / 4);
     for (let w = 0; w < words.length; w += 6) {
       if (words[w + 4] === EMPTY) continue;
       key[0] = words[w];
       key[1] = words[w + 1];
       key[2] = words[w + 2];
       key[3] = words[w + 3];
+      this.mark(key);
       const n = this.buckets.place(key) * 6;
       this.buckets.words[n + 4] = words[w + 4];
       this.buckets.words[n + 5] = words[w + 5];

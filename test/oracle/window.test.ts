@@ -147,6 +147,49 @@ describe('PriceWindow', () => {
     assert.equal(h.counts[Math.floor((Math.log10(123_456) - SCALE_MIN_LOG10_SATS) * BINS_PER_DECADE)], 1);
   });
 
+  test('clear forgets everything; the window works on after it', () => {
+    const window = new PriceWindow();
+    for (const { tx, time } of syntheticTransactions(20_000, 500, { seed: 21 })) window.add(tx, time);
+    window.clear();
+    assert.equal(window.size, 0);
+    assert.equal(window.candidateOutputs, 0);
+    assert.deepEqual([...window.txids()], []);
+    assert.equal(window.removeOlderThan(Number.POSITIVE_INFINITY), 0);
+    window.add(payment(id(400)), 1);
+    assert.equal(window.candidateOutputs, 2);
+  });
+
+  test('a profile taking any number of outputs keeps the ones beyond two, exactly', () => {
+    const window = new PriceWindow({ profile: { ...DEFAULT_FILTER_PROFILE, outputCount: null } });
+    const many = transaction(id(500), [111_111_1, 222_222_3, 333_333_7, 444_444_9], rand);
+    window.add(many, 5);
+    assert.equal(window.candidateOutputs, 4);
+    const seen: [number, number][] = [];
+    window.forEachCandidate((sats, _time, _txid, vout) => seen.push([vout, sats]));
+    assert.deepEqual(
+      seen.sort((a, b) => a[0] - b[0]),
+      [
+        [0, 111_111_1],
+        [1, 222_222_3],
+        [2, 333_333_7],
+        [3, 444_444_9],
+      ],
+    );
+    window.remove(id(500));
+    assert.equal(window.candidateOutputs, 0);
+    assert.ok(countsOf(window).every((c) => c === 0));
+  });
+
+  test('add refuses a txid that is not 64 hex digits; has and remove say no', () => {
+    const window = new PriceWindow();
+    const bad = payment(id(600));
+    bad.txid = 'not a txid';
+    assert.equal(window.add(bad, 1), false);
+    assert.equal(window.has('not a txid'), false);
+    assert.equal(window.remove('z'.repeat(64)), false);
+    assert.equal(window.size, 0);
+  });
+
   test('txids round-trip through the parent index as display hex', () => {
     const hex = id(0xabcdef);
     assert.equal(hashToHex(hexToHash(hex)), hex);
