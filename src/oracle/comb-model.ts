@@ -13,6 +13,7 @@ export interface CombAmount {
 }
 
 export interface CombModel {
+  /** Ascending by usd (combModelFrom sorts them). */
   amounts: CombAmount[];
   /** How the weights were measured: data, date, command (free-form, for people). */
   provenance?: Record<string, unknown>;

@@ -57,8 +57,9 @@ class Teeth {
     this.low = new Float64Array(n);
     this.high = new Float64Array(n);
     const factor = Math.exp(tolerance);
+    const ascending = model.amounts.map((a) => a.usd).sort((a, b) => a - b);
     for (let j = 0; j < n; j++) {
-      const usd = model.amounts[j].usd; // ascending (comb-model.ts)
+      const usd = ascending[j];
       this.usd[j] = usd;
       this.low[j] = (usd * SATS_PER_BTC) / (price * factor);
       this.high[j] = (usd * SATS_PER_BTC * factor) / price;
