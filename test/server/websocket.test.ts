@@ -99,7 +99,8 @@ describe('snapshot then updates', () => {
     );
     // Messages keep to a fixed schedule one interval apart (a late timer does not push the next one back).
     const meanGap = (arrivals.at(-1)! - arrivals[0]) / (arrivals.length - 1);
-    assert.ok(meanGap >= interval - 10, `messages came ${Math.round(meanGap)} ms apart on average`);
+    // (A quarter of slack: a stalled machine may deliver the first message late.)
+    assert.ok(meanGap >= interval * 0.75, `messages came ${Math.round(meanGap)} ms apart on average`);
     const seqs = client.messages.filter(isPrice).map((m) => m.seq);
     assert.deepEqual(
       seqs,
