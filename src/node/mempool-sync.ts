@@ -313,28 +313,38 @@ export class MempoolSync {
    */
   private async blocksInSpan(cutoff: number): Promise<SpanBlock[]> {
     const { rpc, blocks: source } = this.options;
-    const out: SpanBlock[] = [];
+    // Headers first (small), newest to oldest while in the span; then the blocks not already known.
+    const infos: { hash: string; time: number }[] = [];
     let hash: string | null = await rpc.call<string>('getbestblockhash');
-    for (let n = 0; hash !== null && n < MAX_SPAN_BLOCKS; n++) {
+    while (hash !== null && infos.length < MAX_SPAN_BLOCKS) {
       const info = await source.info(hash);
       if (info === null || info.time < cutoff) break;
-      const known = this.blockTxids.get(hash);
-      if (known?.txids.every((txid) => this.tracker.has(txid))) {
-        // Every transaction is in the window already: no need to download the block again.
-        out.push({ time: info.time, txids: known.txids, transactions: null });
-      } else {
-        const block = await source.block(hash);
-        const tracked = { hash, time: info.time, transactions: [...block.transactions()] };
-        this.rememberBlock(tracked);
-        out.push({
-          time: info.time,
-          txids: tracked.transactions.map((tx) => tx.txid),
-          transactions: tracked.transactions,
-        });
-      }
+      infos.push({ hash, time: info.time });
       hash = info.previousHash;
     }
-    return out;
+    const out = new Map<string, SpanBlock>();
+    const missing: string[] = [];
+    for (const { hash: h, time } of infos) {
+      const known = this.blockTxids.get(h);
+      // Every transaction is in the window already: no need to download the block again.
+      if (known?.txids.every((txid) => this.tracker.has(txid)))
+        out.set(h, { time, txids: known.txids, transactions: null });
+      else missing.push(h);
+    }
+    for await (const block of source.fetchBlocks(missing)) {
+      const tracked = {
+        hash: block.header.hash,
+        time: block.header.time,
+        transactions: [...block.transactions()],
+      };
+      this.rememberBlock(tracked);
+      out.set(tracked.hash, {
+        time: tracked.time,
+        txids: tracked.transactions.map((tx) => tx.txid),
+        transactions: tracked.transactions,
+      });
+    }
+    return infos.map((i) => out.get(i.hash)).filter((b): b is SpanBlock => b !== undefined);
   }
 
   private rememberBlock(block: TrackedBlock): void {
