@@ -286,6 +286,9 @@ export class MempoolTracker {
   }
 
   private applyBlock(block: TrackedBlock, at: number): void {
+    // A transaction never seen in the mempool counts from its block's time (or from now, for a
+    // block dated ahead): a node catching up on old blocks must not fill the window with them.
+    const seen = Math.min(at, block.time);
     const txids: string[] = [];
     for (const tx of block.transactions) {
       const txid = tx.txid;
@@ -294,7 +297,7 @@ export class MempoolTracker {
       this.pendingAdds.delete(txid);
       const entry = this.entries.get(txid);
       if (entry) entry.mined = true;
-      else this.enter(tx, at, true);
+      else this.enter(tx, seen, true);
     }
     this.sink.markMined(txids, block.time);
   }

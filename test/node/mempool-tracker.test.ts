@@ -64,6 +64,14 @@ describe('mempool tracker', () => {
     assert.deepEqual([...tracker.txids()].sort(), ['a', 'c', 'cb']);
   });
 
+  it('keeps old blocks (a node catching up) out of the window', () => {
+    const { sink, tracker, time } = setup(3600);
+    tracker.block({ hash: 'old', time: time() - 7200, transactions: [tx('o1'), tx('o2')] });
+    assert.equal(sink.window.size, 0);
+    tracker.block({ hash: 'new', time: time() - 60, transactions: [tx('n1')] });
+    assert.equal(sink.window.get('n1'), time() - 60, 'an unseen transaction counts from its block');
+  });
+
   it('does not let a removal before the body arrives resurrect the transaction', () => {
     const { sink, tracker } = setup();
     tracker.sequence(added('x'));
