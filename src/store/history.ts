@@ -104,6 +104,7 @@ CREATE TABLE IF NOT EXISTS estimates (
   resolution INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS estimates_by_time ON estimates (time);
+CREATE INDEX IF NOT EXISTS estimates_by_resolution ON estimates (resolution, time);
 CREATE TABLE IF NOT EXISTS blocks (
   id INTEGER PRIMARY KEY,
   hash TEXT NOT NULL UNIQUE,
@@ -324,7 +325,10 @@ export class HistoryStore {
       merged = Number(
         this.db.prepare('DELETE FROM estimates WHERE resolution = 0 AND time < ?').run(fullCutoff).changes,
       );
-      deleted += Number(this.db.prepare('DELETE FROM estimates WHERE time < ?').run(hourlyCutoff).changes);
+      deleted += Number(
+        this.db.prepare(`DELETE FROM estimates WHERE resolution = ${HOURLY} AND time < ?`).run(hourlyCutoff)
+          .changes,
+      );
       deleted += Number(this.db.prepare('DELETE FROM blocks WHERE time < ?').run(blockCutoff).changes);
       this.db.exec('COMMIT');
     } catch (error) {
