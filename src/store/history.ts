@@ -54,7 +54,7 @@ export interface HistoryStoreOptions {
   /** At most one estimate is recorded per this many seconds. Default 60. */
   intervalSeconds?: number;
   retention?: Partial<RetentionPolicy>;
-  /** Unix seconds; retention counts back from it. Default the wall clock (the demo passes its own clock). */
+  /** Unix seconds; retention counts back from it (or from the newest estimate, when later). Default the wall clock. */
   now?: () => number;
 }
 
@@ -305,7 +305,9 @@ export class HistoryStore {
    */
   compact(): { merged: number; deleted: number } {
     this.assertOpen();
-    const now = this.now();
+    // The newest estimate counts as "now" when it is ahead of the clock: a demo running faster than
+    // real time stamps its estimates in the future, and its history must stay bounded too.
+    const now = Math.max(this.now(), this.lastRecorded);
     const fullCutoff = Math.floor((now - this.retention.fullResolutionSeconds) / HOURLY) * HOURLY;
     const hourlyCutoff = now - this.retention.hourlySeconds;
     const blockCutoff = now - this.retention.blockSeconds;

@@ -150,6 +150,22 @@ describe('history store', () => {
     store.close();
   });
 
+  it('stays bounded when estimates run ahead of the clock (a fast demo)', () => {
+    const store = HistoryStore.open({
+      dataDir: freshDir(),
+      intervalSeconds: 60,
+      retention: { fullResolutionSeconds: 86_400, hourlySeconds: 3 * 86_400, blockSeconds: 86_400 },
+      now: () => T0, // the wall clock stands still while simulated time runs ten days ahead
+    });
+    for (let i = 0; i < 10 * 1440; i++) {
+      store.recordEstimate({ price: 30_000, confidence: 0.5, timestamp: T0 + i * 60 });
+    }
+    const counts = store.counts();
+    assert.ok(counts.estimates <= 1440 + 120, `${counts.estimates} full-resolution rows`);
+    assert.ok(counts.hourly <= 3 * 24 + 2, `${counts.hourly} hourly rows`);
+    store.close();
+  });
+
   it('keeps demo history apart from the node history', () => {
     const dataDir = freshDir();
     const node = HistoryStore.open({ dataDir });
