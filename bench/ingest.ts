@@ -189,6 +189,7 @@ async function main(): Promise<void> {
     sink,
     now: () => Date.now() / 1000,
     windowSeconds,
+    resyncOnLoss: false,
   });
   // What MempoolSync's housekeeping does once a second (it is not started here: no node for RPC).
   const prune = setInterval(() => sync.tracker.prune(), 1000);

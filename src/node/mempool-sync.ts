@@ -39,6 +39,11 @@ export interface MempoolSyncOptions {
   log?: (line: string) => void;
   /** ZMQ socket settings (reconnect timing, receive queue). */
   zmq?: ZmqListenerOptions;
+  /**
+   * Resynchronise from RPC after a lost message (default true). The ingest benchmark, which has no
+   * node behind its messages, turns it off and only counts the losses.
+   */
+  resyncOnLoss?: boolean;
 }
 
 /** Retry a failed resync this often: fast enough to be back within the promised 5 s of the node. */
@@ -84,6 +89,7 @@ export class MempoolSync {
       windowSeconds: options.windowSeconds,
       onMempoolSequenceGap: (expected, received) => {
         options.sink.count('zmq_gaps');
+        if (options.resyncOnLoss === false) return;
         this.log(
           `lost mempool announcements (expected mempool sequence ${expected}, got ${received}); resynchronising`,
         );
@@ -114,6 +120,7 @@ export class MempoolSync {
         message: (m) => this.handleMessage(m),
         gap: (topic, expected, received) => {
           sink.count('zmq_gaps');
+          if (this.options.resyncOnLoss === false) return;
           this.log(`lost ZMQ ${topic} messages (expected #${expected}, got #${received}); resynchronising`);
           this.requestResync();
         },
