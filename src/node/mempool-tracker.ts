@@ -60,6 +60,8 @@ export interface TrackerOptions {
  * the node also sends `rawtx` for every transaction of a connected block.
  */
 const UNMATCHED_BODY_SECONDS = 60;
+/** Events kept during a resync: about ten seconds of peak mainnet traffic (a few hundred MB at most). */
+const MAX_BUFFERED_EVENTS = 50_000;
 
 export class MempoolTracker {
   private readonly entries = new Map<string, Entry>();
@@ -68,6 +70,8 @@ export class MempoolTracker {
   /** A events that arrived before their raw transaction: txid → when. */
   private readonly pendingAdds = new Map<string, number>();
   private buffer: Buffered[] | null = null;
+  /** Times the resync buffer was emptied because it was full (see `keep`). */
+  bufferOverflows = 0;
   /**
    * The mempool sequence number the next A or R should carry, when known: set by a snapshot
    * (`getrawmempool` with `mempool_sequence`) and by each A/R; unknown after a block (the node
@@ -111,7 +115,7 @@ export class MempoolTracker {
   rawTransaction(tx: Transaction): void {
     const at = this.now();
     if (this.buffer) {
-      this.buffer.push({ kind: 'rawtx', tx, at });
+      this.keep({ kind: 'rawtx', tx, at });
       return;
     }
     this.applyRawTransaction(tx, at);
@@ -120,7 +124,7 @@ export class MempoolTracker {
   sequence(event: SequenceEvent): void {
     const at = this.now();
     if (this.buffer) {
-      this.buffer.push({ kind: 'sequence', event, at });
+      this.keep({ kind: 'sequence', event, at });
       return;
     }
     this.applySequence(event, at);
@@ -129,7 +133,7 @@ export class MempoolTracker {
   block(block: TrackedBlock): void {
     const at = this.now();
     if (this.buffer) {
-      this.buffer.push({ kind: 'block', block, at });
+      this.keep({ kind: 'block', block, at });
       return;
     }
     this.applyBlock(block, at);
@@ -230,6 +234,21 @@ export class MempoolTracker {
       }
     }
     return { added, removed, missingBodies };
+  }
+
+  /**
+   * Buffers an event during a resync. A resync that keeps failing (RPC down while ZMQ is up) must
+   * not grow the buffer without end: past the cap it is emptied. That loses nothing, because the
+   * snapshot that finally succeeds is taken after, and so already reflects every dropped event.
+   */
+  private keep(item: Buffered): void {
+    const buffer = this.buffer as Buffered[];
+    if (buffer.length >= MAX_BUFFERED_EVENTS) {
+      buffer.length = 0;
+      this.bufferOverflows++;
+      this.sink.count('resync_buffer_overflows');
+    }
+    buffer.push(item);
   }
 
   // ---- applying events --------------------------------------------------------------------------

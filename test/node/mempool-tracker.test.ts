@@ -110,6 +110,16 @@ describe('mempool tracker', () => {
     assert.deepEqual([...tracker.txids()].sort(), ['late', 'new']);
   });
 
+  it('empties a full resync buffer without losing anything the next snapshot holds', () => {
+    const { sink, tracker, time } = setup();
+    tracker.beginResync();
+    for (let i = 0; i < 50_001; i++) tracker.rawTransaction(tx(`b${i}`));
+    assert.equal(tracker.bufferOverflows, 1);
+    tracker.sequence(added('b50000'));
+    tracker.finishResync([{ txid: 'snap', firstSeen: time(), mined: false, tx: tx('snap') }]);
+    assert.deepEqual([...sink.window.keys()].sort(), ['b50000', 'snap']);
+  });
+
   it('reports A events whose body never came', () => {
     const { tracker, tick, sink } = setup();
     tracker.sequence(added('slow'));
