@@ -1,10 +1,12 @@
 // Keeps the live window in step with the node: ZMQ messages in (parsed here), the MempoolTracker
-// driven, the orchestrator told about the connection. At start and after every lost message,
-// reconnect or reorg it resynchronises from RPC: events are buffered, the node's mempool (with
-// first-seen times) and the blocks mined in the window's span are read, only the transactions
-// the window does not already hold are fetched (batched `getrawtransaction`), and the buffered
-// events are replayed on top — so nothing is lost and nothing is counted twice. While the node is
-// down it retries every half second and says so in the feed's health.
+// driven, the orchestrator told about the connection. At start and after every lost message
+// (a jump in a topic's ZMQ sequence number or in the mempool sequence of the A events), reconnect
+// or reorg it resynchronises from RPC: events are buffered, the node's mempool txids are read with
+// the mempool sequence number of that instant, then the first-seen times, the transactions the
+// window does not already hold (batched `getrawtransaction`) and the blocks mined in the window's
+// span; the buffered events newer than the snapshot are replayed on top — so nothing is lost and
+// nothing is counted twice. While the node is down it retries every half second and says so in
+// the feed's health.
 
 import { readBlock } from '../bitcoin/block.ts';
 import { ParseError } from '../bitcoin/parse-error.ts';
@@ -35,7 +37,7 @@ export interface MempoolSyncOptions {
   onChainChange?: () => void;
   /** A block was connected; it comes with its parsed transactions. */
   onBlock?: (block: TrackedBlock) => void;
-  /** Human-readable progress and trouble lines ("resynced: 3,120 transactions in 1.2 s"). Never secrets. */
+  /** Progress and trouble lines for the operator ("window synchronised with the node in 120 ms: …"). Never secrets. */
   log?: (line: string) => void;
   /** ZMQ socket settings (reconnect timing, receive queue). */
   zmq?: ZmqListenerOptions;
