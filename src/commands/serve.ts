@@ -26,6 +26,9 @@ Options:
   --demo                 no node needed: a built-in synthetic transaction source (labelled "demo")
   --demo-speed N         demo only: simulated seconds per real second (default 1)
   --demo-burst           demo only: about 200 transactions a second, for load tests
+  --demo-rate N          demo only: transactions per simulated second (default 4)
+  --demo-price USD       demo only: the price the simulated market starts at (default 68000)
+  --demo-seed N          demo only: seed of the simulation; the same seed replays the same network
   --token TOKEN          require this token for the API, /metrics and the stream (CHAINPRICE_TOKEN;
                          prefer the variable: flags show in ps). Browsers open /?token=TOKEN
   --allow-origin ORIGIN  also let pages served from ORIGIN (scheme://host[:port]) open the stream;
@@ -41,6 +44,9 @@ interface ServeOptions {
   demo: boolean;
   demoSpeed: number | undefined;
   demoBurst: boolean;
+  demoRate: number | undefined;
+  demoPrice: number | undefined;
+  demoSeed: number | undefined;
   token: string | undefined;
   allowedOrigins: string[];
   dataDir: string | undefined;
@@ -60,6 +66,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     demo: false,
     demoSpeed: undefined,
     demoBurst: false,
+    demoRate: undefined,
+    demoPrice: undefined,
+    demoSeed: undefined,
     token: env.CHAINPRICE_TOKEN || undefined,
     allowedOrigins: (env.CHAINPRICE_ALLOW_ORIGIN ?? '')
       .split(',')
@@ -89,12 +98,19 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
       case '--demo':
         options.demo = true;
         break;
-      case '--demo-speed': {
-        const text = value();
-        const speed = Number(text);
-        if (!Number.isFinite(speed) || speed <= 0)
-          throw usage(`--demo-speed needs a positive number, not "${text}"`);
-        options.demoSpeed = speed;
+      case '--demo-speed':
+        options.demoSpeed = positiveNumber(name, value());
+        break;
+      case '--demo-rate':
+        options.demoRate = positiveNumber(name, value());
+        break;
+      case '--demo-price':
+        options.demoPrice = positiveNumber(name, value());
+        break;
+      case '--demo-seed': {
+        const seed = positiveNumber(name, value());
+        if (!Number.isSafeInteger(seed)) throw usage(`--demo-seed needs a whole number, not "${seed}"`);
+        options.demoSeed = seed;
         break;
       }
       case '--demo-burst':
@@ -121,13 +137,21 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
         throw usage(`unknown argument ${arg}`);
     }
   }
-  if (!options.demo && (options.demoSpeed !== undefined || options.demoBurst)) {
-    throw usage('--demo-speed and --demo-burst only apply with --demo');
+  const demoOnly = [options.demoSpeed, options.demoRate, options.demoPrice, options.demoSeed];
+  if (!options.demo && (options.demoBurst || demoOnly.some((v) => v !== undefined))) {
+    throw usage('the --demo-… options only apply with --demo');
   }
   if (options.demo && Object.keys(options.node).length > 0) {
     throw usage('node options do not apply with --demo');
   }
   return options;
+}
+
+function positiveNumber(name: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw usage(`${name} needs a positive number, not "${text}"`);
+  return n;
 }
 
 /** Port 0 asks the system for a free port (the one chosen is printed). */
@@ -149,7 +173,14 @@ interface Source {
 async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
   if (options.demo) {
     const { createDemoFeed } = await import('../sim/demo-feed.ts');
-    const feed = createDemoFeed({ speed: options.demoSpeed, burst: options.demoBurst, onStatus: status });
+    const feed = createDemoFeed({
+      speed: options.demoSpeed,
+      burst: options.demoBurst,
+      txPerSecond: options.demoRate,
+      startPrice: options.demoPrice,
+      seed: options.demoSeed,
+      onStatus: status,
+    });
     return { feed, blocks: feed.blockPrices, onBlock: (listener) => feed.onBlock(listener) };
   }
   const { resolveNodeConfig } = await import('../node/node-config.ts');
