@@ -6,7 +6,8 @@
 
 import type { Block } from '../bitcoin/block.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
-import { type Estimate, PriceWindow } from '../oracle/window.ts';
+import { summariseEstimate } from '../oracle/estimate-summary.ts';
+import { PriceWindow } from '../oracle/window.ts';
 import type { BlockInfo, BlockSource } from './block-source.ts';
 import { blocksOfDay, utcDayBounds } from './day-blocks.ts';
 import { isWarmingUp, RpcTransportError } from './rpc-errors.ts';
@@ -94,7 +95,7 @@ export class BlockPrices {
       hash: info.hash,
       time: info.time,
       transactions,
-      ...summarise(window.estimate()),
+      ...summariseEstimate(window.estimate()),
     };
     this.singles.set(info.hash, result);
     return result;
@@ -115,7 +116,7 @@ export class BlockPrices {
       hash: info.hash,
       time: info.time,
       transactions: count,
-      ...summarise(window.estimate()),
+      ...summariseEstimate(window.estimate()),
     };
     this.singles.set(info.hash, result);
     return result;
@@ -162,7 +163,7 @@ export class BlockPrices {
       firstTime: Math.min(...infos.map((b) => b.time)),
       lastTime: Math.max(...infos.map((b) => b.time)),
       transactions,
-      ...summarise(window.estimate()),
+      ...summariseEstimate(window.estimate()),
     };
     this.ranges.set(key, result);
     return result;
@@ -177,26 +178,6 @@ export function addBlock(window: PriceWindow, block: Block): number {
     n++;
   }
   return n;
-}
-
-function summarise(
-  estimate: Estimate,
-): Pick<BlockPrice, 'price' | 'confidence' | 'reason' | 'candidates' | 'outputsUsed'> {
-  return estimate.ok
-    ? {
-        price: estimate.price,
-        confidence: estimate.confidence,
-        reason: null,
-        candidates: estimate.candidates,
-        outputsUsed: estimate.outputsUsed,
-      }
-    : {
-        price: null,
-        confidence: 0,
-        reason: estimate.reason,
-        candidates: estimate.candidates,
-        outputsUsed: 0,
-      };
 }
 
 /** A small least-recently-used map (Map keeps insertion order; a hit moves the key to the end). */

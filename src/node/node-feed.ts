@@ -5,14 +5,7 @@
 // `windowSeconds`), then keeps it in step (MempoolSync); the confirmed-block window price (last
 // 144 blocks) is computed in the background and seeds the live estimate.
 
-import type {
-  EvidencePoint,
-  FeedHealth,
-  LiveFeed,
-  LiveHistogram,
-  LiveState,
-  LiveUpdate,
-} from '../live/feed.ts';
+import { OrchestratedFeed } from '../live/orchestrated-feed.ts';
 import { Orchestrator } from '../live/orchestrator.ts';
 import type { PriceWindow } from '../oracle/window.ts';
 import { type BlockPrice, BlockPrices } from './block-prices.ts';
@@ -46,7 +39,7 @@ export interface NodeFeedOptions {
   zmq?: ZmqListenerOptions;
 }
 
-export class NodeFeed implements LiveFeed {
+export class NodeFeed extends OrchestratedFeed {
   readonly source = 'node' as const;
   readonly config: NodeConfig;
   readonly chain: ChainInfo;
@@ -67,6 +60,7 @@ export class NodeFeed implements LiveFeed {
     endpoints: ZmqEndpoints,
     options: NodeFeedOptions,
   ) {
+    super();
     this.config = config;
     this.rpc = rpc;
     this.chain = chain;
@@ -172,30 +166,6 @@ export class NodeFeed implements LiveFeed {
   /** Txids in the price window. */
   windowTxids(): Set<string> {
     return this.orchestrator.windowTxids();
-  }
-
-  // ---- LiveFeed ---------------------------------------------------------------------------------
-
-  current(): LiveState | null {
-    return this.orchestrator.current();
-  }
-  evidence(limit: number): EvidencePoint[] {
-    return this.orchestrator.evidence(limit);
-  }
-  histogram(): LiveHistogram | null {
-    return this.orchestrator.histogram();
-  }
-  health(): FeedHealth {
-    return this.orchestrator.health();
-  }
-  onUpdate(listener: (update: LiveUpdate) => void): () => void {
-    return this.orchestrator.onUpdate(listener);
-  }
-  start(): Promise<void> {
-    return this.orchestrator.start();
-  }
-  stop(): Promise<void> {
-    return this.orchestrator.stop();
   }
 }
 

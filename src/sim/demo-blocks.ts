@@ -4,6 +4,7 @@
 // mined. Out: `priceOf(heightOrHash)` and the current window price.
 
 import type { Block } from '../bitcoin/block.ts';
+import { summariseEstimate } from '../oracle/estimate-summary.ts';
 import { type Estimate, PriceWindow } from '../oracle/window.ts';
 
 /** Twelve blocks, about two simulated hours: the demo pre-fills three hours, so it is full at once. */
@@ -31,24 +32,6 @@ export interface DemoBlockPrice {
   transactions: number;
   candidates: number;
   outputsUsed: number;
-}
-
-function summarise(estimate: Estimate) {
-  return estimate.ok
-    ? {
-        price: estimate.price,
-        confidence: estimate.confidence,
-        reason: null,
-        candidates: estimate.candidates,
-        outputsUsed: estimate.outputsUsed,
-      }
-    : {
-        price: null,
-        confidence: 0,
-        reason: estimate.reason,
-        candidates: estimate.candidates,
-        outputsUsed: 0,
-      };
 }
 
 export class DemoBlocks {
@@ -100,7 +83,7 @@ export class DemoBlocks {
       hash: block.header.hash,
       time,
       transactions: txids.length,
-      ...summarise(own.estimate()),
+      ...summariseEstimate(own.estimate()),
     };
     this.keep(price);
 

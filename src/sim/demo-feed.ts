@@ -7,14 +7,7 @@
 
 import { readBlock } from '../bitcoin/block.ts';
 import { parseTransaction } from '../bitcoin/transaction.ts';
-import type {
-  EvidencePoint,
-  FeedHealth,
-  LiveFeed,
-  LiveHistogram,
-  LiveState,
-  LiveUpdate,
-} from '../live/feed.ts';
+import { OrchestratedFeed } from '../live/orchestrated-feed.ts';
 import { Orchestrator } from '../live/orchestrator.ts';
 import { ScaledClock, type SimClock } from './clock.ts';
 import { DEFAULT_DEMO_BLOCK_WINDOW, type DemoBlockPrice, DemoBlocks } from './demo-blocks.ts';
@@ -66,7 +59,7 @@ function positive(name: string, value: number): number {
   return value;
 }
 
-export class DemoFeed implements LiveFeed {
+export class DemoFeed extends OrchestratedFeed {
   readonly source = 'demo' as const;
   readonly clock: SimClock;
   readonly generator: DemoGenerator;
@@ -83,6 +76,7 @@ export class DemoFeed implements LiveFeed {
   private stopped = false;
 
   constructor(options: DemoFeedOptions = {}) {
+    super();
     const burst = options.burst ?? false;
     this.clock = options.clock ?? new ScaledClock({ speed: positive('demo speed', options.speed ?? 1) });
     this.txPerSecond = positive(
@@ -199,36 +193,6 @@ export class DemoFeed implements LiveFeed {
   onBlock(listener: (block: DemoBlockPrice) => void): () => void {
     this.blockListeners.add(listener);
     return () => this.blockListeners.delete(listener);
-  }
-
-  // ---- LiveFeed, by the orchestrator --------------------------------------------------------------
-
-  current(): LiveState | null {
-    return this.orchestrator.current();
-  }
-
-  evidence(limit: number): EvidencePoint[] {
-    return this.orchestrator.evidence(limit);
-  }
-
-  histogram(): LiveHistogram | null {
-    return this.orchestrator.histogram();
-  }
-
-  health(): FeedHealth {
-    return this.orchestrator.health();
-  }
-
-  onUpdate(listener: (update: LiveUpdate) => void): () => void {
-    return this.orchestrator.onUpdate(listener);
-  }
-
-  start(): Promise<void> {
-    return this.orchestrator.start();
-  }
-
-  stop(): Promise<void> {
-    return this.orchestrator.stop();
   }
 }
 
