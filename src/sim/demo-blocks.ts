@@ -4,6 +4,7 @@
 // mined. Out: `priceOf(heightOrHash)` and the current window price.
 
 import type { Block } from '../bitcoin/block.ts';
+import type { BlockPrice } from '../node/block-prices.ts';
 import { summariseEstimate } from '../oracle/estimate-summary.ts';
 import { type Estimate, PriceWindow } from '../oracle/window.ts';
 
@@ -20,18 +21,9 @@ const MIN_SEED_CONFIDENCE = 0.5;
 /** Prices of this many recent demo blocks are kept for the API (a few hundred bytes each). */
 const BLOCKS_KEPT = 2_000;
 
-/** One demo block's price; the same fields as a node's block price, plus the source. */
-export interface DemoBlockPrice {
+/** One demo block's price: the same fields as a node's block price, plus the source. */
+export interface DemoBlockPrice extends BlockPrice {
   source: 'demo';
-  height: number;
-  hash: string;
-  time: number;
-  price: number | null;
-  confidence: number;
-  reason: string | null;
-  transactions: number;
-  candidates: number;
-  outputsUsed: number;
 }
 
 export class DemoBlocks {
