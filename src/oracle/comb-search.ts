@@ -92,15 +92,23 @@ const READS = [
  * Scores of shifts firstShift, firstShift + 1, …, lastShift (integers), in that order.
  * The teeth are measured as tooth.ts does, unrolled: at integer shifts each read of a tooth falls
  * at a fixed fraction of a bin, so the integer part and the fraction are worked out once per tooth.
+ *
+ * `asSpikes`, when given (same length), receives the scores under the other reading of the round
+ * bitcoin piles: no crowds, every output counted as a possible dollar spike. The histogram cannot
+ * tell the two readings apart where a round-dollar tooth lands on a 1-2-5 bitcoin amount (at
+ * $100,000, $100 is 0.001 BTC), so a price is only as sure as its lead under both (confidence.ts).
  */
 export function combScores(
   cum: CumulativeCounts,
   model: CombModel,
   firstShift: number,
   lastShift: number,
+  asSpikes?: Float64Array,
 ): Float64Array {
   const n = Math.max(0, lastShift - firstShift + 1);
   const scores = new Float64Array(n);
+  if (asSpikes !== undefined && asSpikes.length !== n)
+    throw new RangeError(`combScores: asSpikes holds ${asSpikes.length} scores, ${n} needed`);
   const amounts = model.amounts;
   const m = amounts.length;
   const positions = new Float64Array(m);
@@ -124,6 +132,7 @@ export function combScores(
   const peaks = new Float64Array(m);
   const backgrounds = new Float64Array(m);
   const mus = new Float64Array(m);
+  const plain = asSpikes === undefined ? null : new Float64Array(m);
   for (let k = 0; k < n; k++) {
     const shift = firstShift + k;
     let teeth = 0;
@@ -139,12 +148,17 @@ export function combScores(
       const innerHigh = below(cell[c + 4] - shift, fraction[c + 4]);
       const outerHigh = below(cell[c + 5] - shift, fraction[c + 5]);
       peaks[teeth] = toothHigh - toothLow;
-      const background = (innerLow - outerLow + outerHigh - innerHigh) * ringScale;
-      backgrounds[teeth] = Math.max(background, BACKGROUND_FLOOR) + crowdUnder(crowds, x);
+      const background = Math.max(
+        (innerLow - outerLow + outerHigh - innerHigh) * ringScale,
+        BACKGROUND_FLOOR,
+      );
+      backgrounds[teeth] = background + crowdUnder(crowds, x);
+      if (plain !== null) plain[teeth] = background;
       mus[teeth] = expected[j];
       teeth++;
     }
     scores[k] = profileScore(peaks, backgrounds, mus, teeth);
+    if (plain !== null) asSpikes![k] = profileScore(peaks, plain, mus, teeth);
   }
   return scores;
 }

@@ -4,7 +4,11 @@
 // confidence bucket, the median error and the share within 2 %, and higher must mean smaller.
 
 export interface ConfidenceInputs {
-  /** Comb score of the chosen price minus that of the best rival price (log-likelihood, nats). */
+  /**
+   * Comb score of the chosen price minus that of the best rival price (log-likelihood, nats): the
+   * smaller lead of the two readings of the round-bitcoin piles (crowds or dollar spikes,
+   * comb-search.ts), so a price that wins only because of how those piles are read is not trusted.
+   */
   margin: number;
   /** The chosen price's comb score (nats). */
   score: number;

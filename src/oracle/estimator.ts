@@ -131,7 +131,8 @@ export function estimatePrice(
   const last = Math.floor(shiftOfPrice(high));
   if (last < first) return none('the price range is narrower than one bin');
   const cum = new CumulativeCounts(source.counts);
-  const scores = combScores(cum, model, first - 1, last + 1);
+  const spikeScores = new Float64Array(last - first + 3);
+  const scores = combScores(cum, model, first - 1, last + 1, spikeScores);
   const inner = scores.subarray(1, scores.length - 1);
   const peak = bestIndex(inner);
   const score = inner[peak];
@@ -152,8 +153,13 @@ export function estimatePrice(
   const evidence = evidenceInBand(cloud, refined.price / factor, refined.price * factor);
 
   const rivalScore = rival >= 0 ? inner[rival] : null;
+  // The lead must also hold when the round-bitcoin piles are read as dollar spikes (comb-search.ts).
+  const spikes = spikeScores.subarray(1, spikeScores.length - 1);
+  const spikeRival = bestRivalIndex(spikes, peak, RIVAL_MIN_DISTANCE_BINS);
+  const spikeMargin = spikeRival >= 0 ? spikes[peak] - spikes[spikeRival] : spikes[peak];
+  const margin = rivalScore === null ? score : score - rivalScore;
   const confidence = confidenceOf({
-    margin: rivalScore === null ? score : score - rivalScore,
+    margin: Math.min(margin, spikeMargin),
     score,
     candidates,
     used: refined.used,
