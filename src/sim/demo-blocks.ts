@@ -6,6 +6,7 @@
 import type { Block } from '../bitcoin/block.ts';
 import type { BlockPrice } from '../node/block-prices.ts';
 import { summariseEstimate } from '../oracle/estimate-summary.ts';
+import { seedPrice } from '../oracle/seed-price.ts';
 import { type Estimate, PriceWindow } from '../oracle/window.ts';
 
 /** Twelve blocks, about two simulated hours: the demo pre-fills three hours, so it is full at once. */
@@ -16,8 +17,6 @@ export const DEFAULT_DEMO_BLOCK_WINDOW = 12;
  * (×2, ×5) of the price, which as a seed would hold the live estimate on that alias.
  */
 const MIN_SEED_BLOCKS = 3;
-/** ...and only when the estimate is at least this sure of itself (confidence.ts's scale). */
-const MIN_SEED_CONFIDENCE = 0.5;
 /** Prices of this many recent demo blocks are kept for the API (a few hundred bytes each). */
 const BLOCKS_KEPT = 2_000;
 
@@ -44,15 +43,8 @@ export class DemoBlocks {
 
   /** The block-window price, or null until enough blocks give a confident one. */
   get windowPrice(): number | null {
-    const estimate = this.windowEstimate;
-    if (
-      estimate === null ||
-      !estimate.ok ||
-      this.held.length < Math.min(MIN_SEED_BLOCKS, this.windowBlocks)
-    ) {
-      return null;
-    }
-    return estimate.confidence >= MIN_SEED_CONFIDENCE ? estimate.price : null;
+    if (this.held.length < Math.min(MIN_SEED_BLOCKS, this.windowBlocks)) return null;
+    return seedPrice(this.windowEstimate);
   }
 
   get latestWindowEstimate(): Estimate | null {
