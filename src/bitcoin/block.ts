@@ -10,7 +10,7 @@ import { coinbaseHeight } from './coinbase-height.ts';
 import { ParseError } from './parse-error.ts';
 import {
   MIN_TRANSACTION_BYTES,
-  readTransaction,
+  readTransactionAt,
   type Transaction,
   type TransactionOptions,
 } from './transaction.ts';
@@ -41,20 +41,61 @@ export function readBlock(bytes: Uint8Array): Block {
   const txCount = r.count('transaction count', MIN_TRANSACTION_BYTES);
   if (txCount === 0) throw new ParseError('block has no transactions', countAt);
   const firstTxAt = r.pos;
-  const { tx: coinbase } = readTransaction(bytes, firstTxAt, { txid: false });
+  const coinbase = readTransactionAt(bytes, firstTxAt, { txid: false });
   if (!coinbase.isCoinbase) throw new ParseError('first transaction is not a coinbase', firstTxAt);
   const height = header.version >= BIP34_MIN_VERSION ? coinbaseHeight(coinbase.inputs[0].scriptSig) : null;
 
-  function* transactions(options?: TransactionOptions): Generator<Transaction> {
-    let at = firstTxAt;
-    for (let i = 0; i < txCount; i++) {
-      const { tx, end } = readTransaction(bytes, at, options);
-      at = end;
-      yield tx;
-    }
-    if (at !== bytes.length)
-      throw new ParseError(`${bytes.length - at} trailing bytes after the last transaction`, at);
-  }
+  const transactions = (options?: TransactionOptions): Iterable<Transaction> =>
+    new TransactionIterator(bytes, firstTxAt, txCount, options);
 
   return { header, txCount, height, transactions, size: bytes.length, firstTxOffset: firstTxAt };
+}
+
+/** Walks a block's transactions one at a time. A class rather than a generator: measured ~30 ns less
+ * per transaction on real blocks. Like a generator, it is finished after its last transaction, after
+ * return() and after it throws. */
+class TransactionIterator implements IterableIterator<Transaction> {
+  readonly #bytes: Uint8Array;
+  readonly #options: TransactionOptions | undefined;
+  #at: number;
+  #left: number;
+  #done = false;
+
+  constructor(
+    bytes: Uint8Array,
+    firstTxAt: number,
+    txCount: number,
+    options: TransactionOptions | undefined,
+  ) {
+    this.#bytes = bytes;
+    this.#at = firstTxAt;
+    this.#left = txCount;
+    this.#options = options;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Transaction> {
+    if (this.#done) return { value: undefined, done: true };
+    const bytes = this.#bytes;
+    const at = this.#at;
+    this.#done = true; // until this step succeeds: a throw finishes the iterator
+    if (this.#left === 0) {
+      if (at !== bytes.length)
+        throw new ParseError(`${bytes.length - at} trailing bytes after the last transaction`, at);
+      return { value: undefined, done: true };
+    }
+    const tx = readTransactionAt(bytes, at, this.#options);
+    this.#at = at + tx.size;
+    this.#left--;
+    this.#done = false;
+    return { value: tx, done: false };
+  }
+
+  return(): IteratorResult<Transaction> {
+    this.#done = true;
+    return { value: undefined, done: true };
+  }
 }

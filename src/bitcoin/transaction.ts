@@ -78,6 +78,17 @@ export function readTransaction(
   offset: number,
   options?: TransactionOptions,
 ): { tx: Transaction; end: number } {
+  const tx = readTransactionAt(bytes, offset, options);
+  return { tx, end: offset + tx.size };
+}
+
+/** Reads one transaction starting at `offset`; it ends at `offset + tx.size`. Allocates nothing
+ * beyond the transaction itself (the block iterator's path). */
+export function readTransactionAt(
+  bytes: Uint8Array,
+  offset: number,
+  options?: TransactionOptions,
+): Transaction {
   if (!Number.isSafeInteger(offset) || offset < 0 || offset > bytes.length) {
     throw new RangeError(`offset ${offset} is outside the ${bytes.length}-byte input`);
   }
@@ -176,12 +187,12 @@ export function readTransaction(
         preimage[i] = bytes[offset + i];
         preimage[4 + middle + i] = bytes[locktimeAt + i];
       }
-      preimage.set(bytes.subarray(inputsAt, outputsEnd), 4);
+      preimage.set(viewOf(bytes, inputsAt, middle), 4);
       txid = sha256dDisplayHex(preimage, 0, baseSize);
     }
   }
 
-  const tx: Transaction = {
+  return {
     version,
     inputs,
     outputs,
@@ -193,7 +204,6 @@ export function readTransaction(
     weight,
     vsize: Math.ceil(weight / WITNESS_SCALE_FACTOR),
   };
-  return { tx, end };
 }
 
 /** Parses exactly one transaction: bytes after it are a ParseError. */
