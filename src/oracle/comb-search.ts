@@ -126,7 +126,6 @@ export function combScores(
   }
   const { prefix, counts, total } = cum;
   const bins = counts.length;
-  const below = (i: number, f: number): number => (i >= bins ? total : prefix[i] + f * counts[i]);
   const ringScale = (2 * TOOTH_HALF_WIDTH_BINS) / (2 * (RING_OUTER_BINS - RING_INNER_BINS));
   const crowds = measureBitcoinCrowds(cum);
   const peaks = new Float64Array(m);
@@ -136,29 +135,42 @@ export function combScores(
   for (let k = 0; k < n; k++) {
     const shift = firstShift + k;
     let teeth = 0;
+    let crowded = false;
     for (let j = 0; j < m; j++) {
       const x = positions[j] - shift;
       // The whole ring on the scale, as measureTooth requires.
       if (x - RING_OUTER_BINS < 0 || x + RING_OUTER_BINS > bins) continue;
       const c = 6 * j;
-      const outerLow = below(cell[c] - shift, fraction[c]);
-      const innerLow = below(cell[c + 1] - shift, fraction[c + 1]);
-      const toothLow = below(cell[c + 2] - shift, fraction[c + 2]);
-      const toothHigh = below(cell[c + 3] - shift, fraction[c + 3]);
-      const innerHigh = below(cell[c + 4] - shift, fraction[c + 4]);
-      const outerHigh = below(cell[c + 5] - shift, fraction[c + 5]);
+      // Outputs below each read (CumulativeCounts.below at an integer cell plus a fraction),
+      // written out: a closure call per read costs more than the read. The ring's guard above
+      // keeps every cell in [0, bins]; the last one holds the total.
+      let i = cell[c] - shift;
+      const outerLow = i >= bins ? total : prefix[i] + fraction[c] * counts[i];
+      i = cell[c + 1] - shift;
+      const innerLow = i >= bins ? total : prefix[i] + fraction[c + 1] * counts[i];
+      i = cell[c + 2] - shift;
+      const toothLow = i >= bins ? total : prefix[i] + fraction[c + 2] * counts[i];
+      i = cell[c + 3] - shift;
+      const toothHigh = i >= bins ? total : prefix[i] + fraction[c + 3] * counts[i];
+      i = cell[c + 4] - shift;
+      const innerHigh = i >= bins ? total : prefix[i] + fraction[c + 4] * counts[i];
+      i = cell[c + 5] - shift;
+      const outerHigh = i >= bins ? total : prefix[i] + fraction[c + 5] * counts[i];
       peaks[teeth] = toothHigh - toothLow;
       const background = Math.max(
         (innerLow - outerLow + outerHigh - innerHigh) * ringScale,
         BACKGROUND_FLOOR,
       );
-      backgrounds[teeth] = background + crowdUnder(crowds, x);
+      const crowd = crowdUnder(crowds, x);
+      if (crowd !== 0) crowded = true;
+      backgrounds[teeth] = background + crowd;
       if (plain !== null) plain[teeth] = background;
       mus[teeth] = expected[j];
       teeth++;
     }
     scores[k] = profileScore(peaks, backgrounds, mus, teeth);
-    if (plain !== null) asSpikes![k] = profileScore(peaks, plain, mus, teeth);
+    // With no crowd under any tooth both readings have the same backgrounds, so the same score.
+    if (plain !== null) asSpikes![k] = crowded ? profileScore(peaks, plain, mus, teeth) : scores[k];
   }
   return scores;
 }

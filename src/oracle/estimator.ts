@@ -10,10 +10,10 @@ import type { CandidateSource } from './candidate-source.ts';
 import type { CombModel } from './comb-model.ts';
 import { bestIndex, bestRivalIndex, combScores } from './comb-search.ts';
 import { confidenceOf } from './confidence.ts';
-import { type EvidencePoint, evidenceInBand, gatherCloud } from './evidence.ts';
+import { EvidenceCloud, type EvidencePoint, evidenceInBand, gatherCloud } from './evidence.ts';
 import { priceOfShift, shiftOfPrice } from './log-scale.ts';
 import { parabolaVertexOffset } from './parabola.ts';
-import { refinePrice } from './refine.ts';
+import { type Refined, refinePrice } from './refine.ts';
 import { CumulativeCounts } from './tooth.ts';
 
 export type { EvidencePoint } from './evidence.ts';
@@ -87,6 +87,12 @@ export interface NoEstimate {
 
 export type Estimate = PriceEstimate | NoEstimate;
 
+/**
+ * The one evidence cloud every estimate fills and empties again (estimates are synchronous): a
+ * live window's estimate then allocates no arrays for it. It keeps no txid between estimates.
+ */
+const scratchCloud = new EvidenceCloud();
+
 function usd(price: number): string {
   return `$${price.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
 }
@@ -143,14 +149,20 @@ export function estimatePrice(
 
   // Refinement over the implied prices of the evidence outputs.
   const tuning = options.tuning ?? DEFAULT_REFINE_TUNING;
-  const cloud = gatherCloud(source, model, coarsePrice, tuning.evidenceTolerance);
-  const refined = refinePrice(cloud.prices, cloud.size, coarsePrice, tuning.band, tuning.evidenceTolerance);
-  if (refined.used < MIN_EVIDENCE)
-    return none(
-      `too little evidence: ${refined.used} outputs near round amounts (at least ${MIN_EVIDENCE} needed)`,
-    );
-  const factor = Math.exp(tuning.band);
-  const evidence = evidenceInBand(cloud, refined.price / factor, refined.price * factor);
+  const cloud = gatherCloud(source, model, coarsePrice, tuning.evidenceTolerance, scratchCloud);
+  let refined: Refined;
+  let evidence: EvidencePoint[];
+  try {
+    refined = refinePrice(cloud.prices, cloud.size, coarsePrice, tuning.band, tuning.evidenceTolerance);
+    if (refined.used < MIN_EVIDENCE)
+      return none(
+        `too little evidence: ${refined.used} outputs near round amounts (at least ${MIN_EVIDENCE} needed)`,
+      );
+    const factor = Math.exp(tuning.band);
+    evidence = evidenceInBand(cloud, refined.price / factor, refined.price * factor);
+  } finally {
+    cloud.clear();
+  }
 
   const rivalScore = rival >= 0 ? inner[rival] : null;
   // The lead must also hold when the round-bitcoin piles are read as dollar spikes (comb-search.ts).

@@ -89,7 +89,11 @@ class Teeth {
   }
 }
 
-/** The outputs near the comb's teeth at one price, in parallel arrays (no object per output). */
+/**
+ * The outputs near the comb's teeth at one price, in parallel arrays (no object per output).
+ * A cloud can be emptied and filled again (gatherCloud's `into`): the estimator keeps one, so a
+ * live window's repeated estimates allocate no arrays for it.
+ */
 export class EvidenceCloud {
   size = 0;
   prices: Float64Array;
@@ -114,7 +118,13 @@ export class EvidenceCloud {
     this.times[i] = time;
     this.usd[i] = usd;
     this.vouts[i] = vout;
-    this.txids.push(txid);
+    this.txids[i] = txid;
+  }
+
+  /** Empties the cloud, keeping its arrays and letting go of its txids. */
+  clear(): void {
+    this.txids.fill('', 0, this.size);
+    this.size = 0;
   }
 
   private grow(): void {
@@ -149,15 +159,20 @@ function gatherOne(sats: number, time: number, txid: string, vout: number): void
   g.cloud.push((usd * SATS_PER_BTC) / sats, time, usd, txid, vout);
 }
 
-/** Every candidate output within `tolerance` (log distance, 0.05 ≈ 5 %) of a tooth at `price`. */
+/**
+ * Every candidate output within `tolerance` (log distance, 0.05 ≈ 5 %) of a tooth at `price`;
+ * into `into` (emptied first) when given, else into a new cloud.
+ */
 export function gatherCloud(
   source: CandidateSource,
   model: CombModel,
   price: number,
   tolerance: number,
+  into?: EvidenceCloud,
 ): EvidenceCloud {
   // The teeth hold a minority of the outputs: room for half of them rarely needs to grow.
-  const cloud = new EvidenceCloud(source.candidateOutputs >> 1);
+  const cloud = into ?? new EvidenceCloud(source.candidateOutputs >> 1);
+  cloud.clear();
   gathering = { teeth: new Teeth(model, price, tolerance), cloud };
   try {
     source.forEachCandidate(gatherOne, gathering.teeth.bins);
@@ -170,35 +185,34 @@ export function gatherCloud(
 /** The points of `cloud` whose implied price lies in [low, high], sorted by time, then txid, then vout. */
 export function evidenceInBand(cloud: EvidenceCloud, low: number, high: number): EvidencePoint[] {
   const { prices, times, txids, vouts, usd } = cloud;
-  // A live window's outputs mostly arrive in time order and a block's all share one time, so the
-  // points often come sorted already: then they are taken as they are, else sorted (TimSort also
-  // makes use of the runs there are).
-  let count = 0;
+  // One pass makes the points in cloud order. A live window's outputs mostly arrive in time order
+  // and a block's all share one time, so they often come sorted already: then they are kept as
+  // they are, else sorted (a stable sort on a total order: the same result as sorting indexes).
+  const points: EvidencePoint[] = [];
   let sorted = true;
   let last = -1;
+  let lastTime = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < cloud.size; i++) {
-    if (!(prices[i] >= low && prices[i] <= high)) continue;
-    if (sorted && last >= 0 && before(cloud, i, last)) sorted = false;
+    const price = prices[i];
+    if (!(price >= low && price <= high)) continue;
+    const time = times[i];
+    // before(cloud, i, last), its time test first: only equal times need the txids.
+    if (sorted && last >= 0 && (time < lastTime || (time === lastTime && before(cloud, i, last))))
+      sorted = false;
     last = i;
-    count++;
+    lastTime = time;
+    points.push({ time, price, usd: usd[i], txid: txids[i], vout: vouts[i] });
   }
-  const points = new Array<EvidencePoint>(count);
-  if (sorted) {
-    let k = 0;
-    for (let i = 0; i < cloud.size; i++) {
-      if (!(prices[i] >= low && prices[i] <= high)) continue;
-      points[k++] = { time: times[i], price: prices[i], usd: usd[i], txid: txids[i], vout: vouts[i] };
-    }
-    return points;
-  }
-  const order: number[] = [];
-  for (let i = 0; i < cloud.size; i++) if (prices[i] >= low && prices[i] <= high) order.push(i);
-  order.sort((a, b) => (before(cloud, a, b) ? -1 : before(cloud, b, a) ? 1 : 0));
-  for (let k = 0; k < count; k++) {
-    const i = order[k];
-    points[k] = { time: times[i], price: prices[i], usd: usd[i], txid: txids[i], vout: vouts[i] };
-  }
+  if (!sorted) points.sort(comparePoints);
   return points;
+}
+
+/** The order of evidence points: by time, then txid, then vout. */
+function comparePoints(a: EvidencePoint, b: EvidencePoint): number {
+  // As `before` both ways: unordered times (NaN) compare equal and stop there.
+  if (a.time !== b.time) return a.time < b.time ? -1 : b.time < a.time ? 1 : 0;
+  if (a.txid !== b.txid) return a.txid < b.txid ? -1 : 1;
+  return a.vout < b.vout ? -1 : a.vout > b.vout ? 1 : 0;
 }
 
 /** Point a comes strictly before point b: by time, then txid, then vout. */

@@ -25,13 +25,18 @@ const MAX_LOAD = 0.6;
 const SWEPT_LOAD = 0.3;
 const EMPTY = -1;
 
-/** Home bucket of a key: the four words mixed (multiply-xorshift), masked to the table size. */
-function home(k0: number, k1: number, k2: number, k3: number, mask: number): number {
+/** The four words of a key mixed (multiply-xorshift) into 32 bits. */
+function mix(k0: number, k1: number, k2: number, k3: number): number {
   let h = Math.imul(k0 ^ 0x9e3779b9, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13) ^ k1, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 16) ^ k2, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13) ^ k3, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) & mask;
+  return h ^ (h >>> 16);
+}
+
+/** Home bucket of a key: its mix masked to the table size. */
+function home(k0: number, k1: number, k2: number, k3: number, mask: number): number {
+  return mix(k0, k1, k2, k3) & mask;
 }
 
 /**
@@ -78,8 +83,13 @@ class Buckets {
 
   /** A free bucket for `key` (the caller fills word 4 and up). */
   place(key: Int32Array): number {
+    return this.placeMixed(key, mix(key[0], key[1], key[2], key[3]));
+  }
+
+  /** place() for a key whose mix() the caller has already worked out. */
+  placeMixed(key: Int32Array, mixed: number): number {
     const { words, stride, mask } = this;
-    let b = home(key[0], key[1], key[2], key[3], mask);
+    let b = mixed & mask;
     while (words[b * stride + 4] !== EMPTY) b = (b + 1) & mask;
     const w = b * stride;
     words[w] = key[0];
@@ -88,6 +98,17 @@ class Buckets {
     words[w + 3] = key[3];
     this.count++;
     return b;
+  }
+
+  /** Takes the free bucket `b` (from find: ~result) for `key`, the table unchanged since. */
+  placeAt(b: number, key: Int32Array): void {
+    const words = this.words;
+    const w = b * this.stride;
+    words[w] = key[0];
+    words[w + 1] = key[1];
+    words[w + 2] = key[2];
+    words[w + 3] = key[3];
+    this.count++;
   }
 
   /** Backward-shift deletion: later entries of the run move up, so no tombstones are needed. */
@@ -133,7 +154,25 @@ export class TxidTable {
     this.buckets.words[b * 5 + 4] = value;
   }
 
-  /** The bucket of `key` (for deleteAt), or a negative number. */
+  /**
+   * Grows now if one more entry would need it, so that a lookup's free bucket (a negative
+   * bucket() result) stays valid for insertAt.
+   */
+  reserve(): void {
+    if (this.buckets.count + 1 > this.buckets.capacity * MAX_LOAD) this.grow();
+  }
+
+  /**
+   * Stores value (≥ 0) for a key found missing by bucket() (which returned `missing`), after
+   * reserve() and with no other change to the table in between: no second probe.
+   */
+  insertAt(missing: number, key: Int32Array, value: number): void {
+    const b = ~missing;
+    this.buckets.placeAt(b, key);
+    this.buckets.words[b * 5 + 4] = value;
+  }
+
+  /** The bucket of `key` (for deleteAt or insertAt), or a negative number (see Buckets.find). */
   bucket(key: Int32Array): number {
     return this.buckets.find(key);
   }
@@ -203,8 +242,11 @@ export class SpenderIndex {
   /** Records that (slot, generation) spends from `key`. */
   add(key: Int32Array, slot: number, generation: number): void {
     if (this.buckets.count + 1 > this.buckets.capacity * MAX_LOAD) this.sweep();
-    this.mark(key);
-    const w = this.buckets.place(key) * 6;
+    // One mix for both the bitmap and the table (bitOf is home() at the bitmap's size).
+    const mixed = mix(key[0], key[1], key[2], key[3]);
+    const bit = mixed & (this.bitmap.length * 32 - 1);
+    this.bitmap[bit >>> 5] |= 1 << (bit & 31);
+    const w = this.buckets.placeMixed(key, mixed) * 6;
     this.buckets.words[w + 4] = slot;
     this.buckets.words[w + 5] = generation;
   }
@@ -214,11 +256,12 @@ export class SpenderIndex {
    * the stale entries it meets.
    */
   forEachChild(key: Int32Array, visit: (slot: number) => void): void {
-    const bit = bitOf(key, this.bitmap.length * 32);
+    const mixed = mix(key[0], key[1], key[2], key[3]);
+    const bit = mixed & (this.bitmap.length * 32 - 1); // bitOf(key, …), from the same mix
     if ((this.bitmap[bit >>> 5] & (1 << (bit & 31))) === 0) return;
     const buckets = this.buckets;
     const { words, mask } = buckets;
-    let b = home(key[0], key[1], key[2], key[3], mask);
+    let b = mixed & mask;
     for (;;) {
       const w = b * 6;
       if (words[w + 4] === EMPTY) return;

@@ -77,6 +77,16 @@ export class WindowSlots {
   voutB(slot: number): number {
     return this.u16[slot * U16 + 17];
   }
+  /** Output `o` (0: A, 1: B): value, bin and vout. */
+  value(slot: number, o: number): number {
+    return this.f64[slot * F64 + 1 + o];
+  }
+  bin(slot: number, o: number): number {
+    return this.u16[slot * U16 + 14 + o];
+  }
+  vout(slot: number, o: number): number {
+    return this.u16[slot * U16 + 16 + o];
+  }
   flags(slot: number): number {
     return this.u8[slot * BYTES + 36];
   }

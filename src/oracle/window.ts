@@ -101,7 +101,12 @@ export class PriceWindow implements CandidateSource {
   add(tx: Transaction, time: number): boolean {
     const txid = tx.txid;
     const key = this.key;
-    if (!keyOfTxid(txid, key) || this.slotOf.has(key)) return false;
+    if (!keyOfTxid(txid, key)) return false;
+    const slotOf = this.slotOf;
+    slotOf.reserve();
+    // Missing: where it goes (no other change to slotOf until it is inserted below).
+    const missing = slotOf.bucket(key);
+    if (missing >= 0) return false;
     const rec = this.rec;
     const slot = this.free.length > 0 ? this.free.pop()! : this.newSlot();
     const at = Number.isFinite(time) ? time : 0;
@@ -113,7 +118,7 @@ export class PriceWindow implements CandidateSource {
     // Live before its parents are linked: a sweep of the spender index may run meanwhile.
     rec.setFlags(slot, flags);
     if (flags & CANDIDATE && profile.excludeSameWindowSpends) this.linkParents(slot, generation, tx);
-    this.slotOf.insert(key, slot);
+    slotOf.insertAt(missing, key, slot);
     this.queue.push(at, slot, generation);
     // Transactions already here that spend this one are chained spends now.
     this.spenders.forEachChild(key, this.parentArrived);
@@ -168,19 +173,32 @@ export class PriceWindow implements CandidateSource {
   ): void {
     const { rec, ids } = this;
     const all = bins === undefined;
-    for (let slot = 0; slot < this.slots; slot++) {
+    const extra = this.extra.size > 0 ? this.extra : null;
+    const slots = this.slots;
+    for (let slot = 0; slot < slots; slot++) {
       if (!(rec.flags(slot) & COUNTED)) continue;
-      const a = rec.valueA(slot);
-      if (a > 0 && (all || bins[rec.binA(slot)] !== 0)) visit(a, rec.time(slot), ids[slot], rec.voutA(slot));
-      const b = rec.valueB(slot);
-      if (b > 0 && (all || bins[rec.binB(slot)] !== 0)) visit(b, rec.time(slot), ids[slot], rec.voutB(slot));
-      const more = this.extra.size > 0 ? this.extra.get(slot) : undefined;
-      if (more !== undefined) {
-        for (let i = 0; i < more.length; i += 2) {
-          if (all || bins[binOfSats(more[i + 1])] !== 0)
-            visit(more[i + 1], rec.time(slot), ids[slot], more[i]);
-        }
+      // Outputs A then B through one call site, so the engine can inline the visitor.
+      for (let o = 0; o < 2; o++) {
+        const sats = rec.value(slot, o);
+        if (sats > 0 && (all || bins[rec.bin(slot, o)] !== 0))
+          visit(sats, rec.time(slot), ids[slot], rec.vout(slot, o));
       }
+      if (extra !== null) this.visitExtra(extra, slot, visit, bins);
+    }
+  }
+
+  /** forEachCandidate's part for the outputs beyond a slot's two. */
+  private visitExtra(
+    extra: Map<number, number[]>,
+    slot: number,
+    visit: (sats: number, time: number, txid: string, vout: number) => void,
+    bins: Uint8Array | undefined,
+  ): void {
+    const more = extra.get(slot);
+    if (more === undefined) return;
+    for (let i = 0; i < more.length; i += 2) {
+      if (bins === undefined || bins[binOfSats(more[i + 1])] !== 0)
+        visit(more[i + 1], this.rec.time(slot), this.ids[slot], more[i]);
     }
   }
 
