@@ -46,10 +46,22 @@ export function profileScore(
   mu: Float64Array,
   n: number,
 ): number {
+  return profileScoreOf(peak, background, mu, 0, n);
+}
+
+/** profileScore over the teeth from, from + 1, …, from + n - 1 of the arrays. */
+function profileScoreOf(
+  peak: Float64Array,
+  background: Float64Array,
+  mu: Float64Array,
+  from: number,
+  n: number,
+): number {
+  const end = from + n;
   // Slope at a = 0: Σ peak·mu/bg − Σ mu. Not positive: the best activity is 0, the score 0.
   let slope0 = 0;
   let muSum = 0;
-  for (let j = 0; j < n; j++) {
+  for (let j = from; j < end; j++) {
     slope0 += (peak[j] * mu[j]) / background[j];
     muSum += mu[j];
   }
@@ -58,7 +70,7 @@ export function profileScore(
   for (let step = 0; step < ACTIVITY_STEPS; step++) {
     let d1 = -muSum;
     let d2 = 0;
-    for (let j = 0; j < n; j++) {
+    for (let j = from; j < end; j++) {
       const r = mu[j] / (background[j] + a * mu[j]);
       d1 += peak[j] * r;
       d2 -= peak[j] * r * r;
@@ -74,7 +86,7 @@ export function profileScore(
     a = next;
   }
   let score = 0;
-  for (let j = 0; j < n; j++) score += peak[j] * Math.log1p((a * mu[j]) / background[j]) - a * mu[j];
+  for (let j = from; j < end; j++) score += peak[j] * Math.log1p((a * mu[j]) / background[j]) - a * mu[j];
   return Math.max(0, score);
 }
 
@@ -128,49 +140,67 @@ export function combScores(
   const bins = counts.length;
   const ringScale = (2 * TOOTH_HALF_WIDTH_BINS) / (2 * (RING_OUTER_BINS - RING_INNER_BINS));
   const crowds = measureBitcoinCrowds(cum);
-  const peaks = new Float64Array(m);
-  const backgrounds = new Float64Array(m);
-  const mus = new Float64Array(m);
-  const plain = asSpikes === undefined ? null : new Float64Array(m);
-  for (let k = 0; k < n; k++) {
-    const shift = firstShift + k;
-    let teeth = 0;
-    let crowded = false;
-    for (let j = 0; j < m; j++) {
-      const x = positions[j] - shift;
+  // Tooth by tooth (each tooth's reads then walk the counts in order), into one row of up to m
+  // teeth per shift, in tooth order: each shift's score then sums the same terms in the same order.
+  const peaks = new Float64Array(n * m);
+  const backgrounds = new Float64Array(n * m);
+  const mus = new Float64Array(n * m);
+  const plain = asSpikes === undefined ? null : new Float64Array(n * m);
+  const teethAt = new Int32Array(n);
+  const crowded = new Uint8Array(n);
+  for (let j = 0; j < m; j++) {
+    const c = 6 * j;
+    const c0 = cell[c];
+    const c1 = cell[c + 1];
+    const c2 = cell[c + 2];
+    const c3 = cell[c + 3];
+    const c4 = cell[c + 4];
+    const c5 = cell[c + 5];
+    const f0 = fraction[c];
+    const f1 = fraction[c + 1];
+    const f2 = fraction[c + 2];
+    const f3 = fraction[c + 3];
+    const f4 = fraction[c + 4];
+    const f5 = fraction[c + 5];
+    const position = positions[j];
+    const mu = expected[j];
+    for (let k = 0; k < n; k++) {
+      const shift = firstShift + k;
+      const x = position - shift;
       // The whole ring on the scale, as measureTooth requires.
       if (x - RING_OUTER_BINS < 0 || x + RING_OUTER_BINS > bins) continue;
-      const c = 6 * j;
       // Outputs below each read (CumulativeCounts.below at an integer cell plus a fraction),
-      // written out: a closure call per read costs more than the read. The ring's guard above
-      // keeps every cell in [0, bins]; the last one holds the total.
-      let i = cell[c] - shift;
-      const outerLow = i >= bins ? total : prefix[i] + fraction[c] * counts[i];
-      i = cell[c + 1] - shift;
-      const innerLow = i >= bins ? total : prefix[i] + fraction[c + 1] * counts[i];
-      i = cell[c + 2] - shift;
-      const toothLow = i >= bins ? total : prefix[i] + fraction[c + 2] * counts[i];
-      i = cell[c + 3] - shift;
-      const toothHigh = i >= bins ? total : prefix[i] + fraction[c + 3] * counts[i];
-      i = cell[c + 4] - shift;
-      const innerHigh = i >= bins ? total : prefix[i] + fraction[c + 4] * counts[i];
-      i = cell[c + 5] - shift;
-      const outerHigh = i >= bins ? total : prefix[i] + fraction[c + 5] * counts[i];
-      peaks[teeth] = toothHigh - toothLow;
+      // written out. The ring's guard above keeps every cell in [0, bins]; the last holds the total.
+      let i = c0 - shift;
+      const outerLow = i >= bins ? total : prefix[i] + f0 * counts[i];
+      i = c1 - shift;
+      const innerLow = i >= bins ? total : prefix[i] + f1 * counts[i];
+      i = c2 - shift;
+      const toothLow = i >= bins ? total : prefix[i] + f2 * counts[i];
+      i = c3 - shift;
+      const toothHigh = i >= bins ? total : prefix[i] + f3 * counts[i];
+      i = c4 - shift;
+      const innerHigh = i >= bins ? total : prefix[i] + f4 * counts[i];
+      i = c5 - shift;
+      const outerHigh = i >= bins ? total : prefix[i] + f5 * counts[i];
+      const t = k * m + teethAt[k]++;
+      peaks[t] = toothHigh - toothLow;
       const background = Math.max(
         (innerLow - outerLow + outerHigh - innerHigh) * ringScale,
         BACKGROUND_FLOOR,
       );
       const crowd = crowdUnder(crowds, x);
-      if (crowd !== 0) crowded = true;
-      backgrounds[teeth] = background + crowd;
-      if (plain !== null) plain[teeth] = background;
-      mus[teeth] = expected[j];
-      teeth++;
+      if (crowd !== 0) crowded[k] = 1;
+      backgrounds[t] = background + crowd;
+      if (plain !== null) plain[t] = background;
+      mus[t] = mu;
     }
-    scores[k] = profileScore(peaks, backgrounds, mus, teeth);
+  }
+  for (let k = 0; k < n; k++) {
+    scores[k] = profileScoreOf(peaks, backgrounds, mus, k * m, teethAt[k]);
     // With no crowd under any tooth both readings have the same backgrounds, so the same score.
-    if (plain !== null) asSpikes![k] = crowded ? profileScore(peaks, plain, mus, teeth) : scores[k];
+    if (plain !== null)
+      asSpikes![k] = crowded[k] ? profileScoreOf(peaks, plain, mus, k * m, teethAt[k]) : scores[k];
   }
   return scores;
 }

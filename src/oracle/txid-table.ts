@@ -1,8 +1,10 @@
-// Hash tables keyed by txid keys (txid-key.ts: four 32-bit words), in one typed array each: no
-// object or string per entry, so a window of hundreds of thousands of transactions costs little
-// memory and no garbage collection, and a lookup touches one or two cache lines. Open addressing
+// Hash tables keyed by txid keys (txid-key.ts: four 32-bit words), in typed arrays (the buckets'
+// words, and a one-byte tag per bucket): no object or string per entry, so a window of hundreds
+// of thousands of transactions costs little memory and no garbage collection. Open addressing
 // with linear probing; the home bucket mixes all four words, so even txids made to share some
-// bits (ground for it, or synthetic) spread evenly.
+// bits (ground for it, or synthetic) spread evenly. A probe walks the tags (a small array that
+// stays in cache) and reads a bucket's words only where the tag matches: looking up a txid that
+// is not there, the common case, touches no bucket at all.
 //   TxidTable:    key → one value (the window's slot of a txid).
 //   SpenderIndex: key → many (child slot, generation) pairs (who spends from a txid). Entries of
 //                 children that have since left are dropped lazily: when met, and in one sweep
@@ -34,6 +36,15 @@ function mix(k0: number, k1: number, k2: number, k3: number): number {
   return h ^ (h >>> 16);
 }
 
+/**
+ * A bucket's tag: 7 high bits of its key's mix (the home uses the low bits) with the top bit set;
+ * 0 marks a free bucket. Probes read the small tag array and touch a bucket's words only on a tag
+ * match: a miss, the common case (a parent not in the window, a new txid), then reads no words.
+ */
+function tagOf(mixed: number): number {
+  return (mixed >>> 25) | 0x80;
+}
+
 /** Home bucket of a key: its mix masked to the table size. */
 function home(k0: number, k1: number, k2: number, k3: number, mask: number): number {
   return mix(k0, k1, k2, k3) & mask;
@@ -46,12 +57,15 @@ function home(k0: number, k1: number, k2: number, k3: number, mask: number): num
 class Buckets {
   readonly stride: number;
   words: Int32Array;
+  /** One tag per bucket (tagOf), 0 when free: kept in step with word 4. */
+  readonly tags: Uint8Array;
   mask: number;
   count = 0;
 
   constructor(stride: number, capacity: number) {
     this.stride = stride;
     this.words = Buckets.empty(stride, capacity);
+    this.tags = new Uint8Array(capacity);
     this.mask = capacity - 1;
   }
 
@@ -67,10 +81,14 @@ class Buckets {
 
   /** The bucket holding `key`, or a negative number (~bucket of the empty bucket ending its run). */
   find(key: Int32Array): number {
-    const { words, stride, mask } = this;
-    for (let b = home(key[0], key[1], key[2], key[3], mask); ; b = (b + 1) & mask) {
+    const { words, tags, stride, mask } = this;
+    const mixed = mix(key[0], key[1], key[2], key[3]);
+    const tag = tagOf(mixed);
+    for (let b = mixed & mask; ; b = (b + 1) & mask) {
+      const t = tags[b];
+      if (t === 0) return ~b;
+      if (t !== tag) continue;
       const w = b * stride;
-      if (words[w + 4] === EMPTY) return ~b;
       if (
         words[w] === key[0] &&
         words[w + 1] === key[1] &&
@@ -88,9 +106,10 @@ class Buckets {
 
   /** place() for a key whose mix() the caller has already worked out. */
   placeMixed(key: Int32Array, mixed: number): number {
-    const { words, stride, mask } = this;
+    const { words, tags, stride, mask } = this;
     let b = mixed & mask;
-    while (words[b * stride + 4] !== EMPTY) b = (b + 1) & mask;
+    while (tags[b] !== 0) b = (b + 1) & mask;
+    tags[b] = tagOf(mixed);
     const w = b * stride;
     words[w] = key[0];
     words[w + 1] = key[1];
@@ -102,6 +121,7 @@ class Buckets {
 
   /** Takes the free bucket `b` (from find: ~result) for `key`, the table unchanged since. */
   placeAt(b: number, key: Int32Array): void {
+    this.tags[b] = tagOf(mix(key[0], key[1], key[2], key[3]));
     const words = this.words;
     const w = b * this.stride;
     words[w] = key[0];
@@ -113,18 +133,20 @@ class Buckets {
 
   /** Backward-shift deletion: later entries of the run move up, so no tombstones are needed. */
   removeAt(hole: number): void {
-    const { words, stride, mask } = this;
+    const { words, tags, stride, mask } = this;
     let gap = hole;
-    for (let b = (gap + 1) & mask; words[b * stride + 4] !== EMPTY; b = (b + 1) & mask) {
+    for (let b = (gap + 1) & mask; tags[b] !== 0; b = (b + 1) & mask) {
       const w = b * stride;
       const h = home(words[w], words[w + 1], words[w + 2], words[w + 3], mask);
       // Move b into the gap when its home is not within (gap, b] (cyclically).
       if (((b - h) & mask) >= ((b - gap) & mask)) {
         words.copyWithin(gap * stride, w, w + stride);
+        tags[gap] = tags[b];
         gap = b;
       }
     }
     words[gap * stride + 4] = EMPTY;
+    tags[gap] = 0;
     this.count--;
   }
 }
@@ -305,6 +327,7 @@ export class SpenderIndex {
         if (start < 0) start = b;
       } else if (!this.live(words[w + 4], words[w + 5] >>> 0)) {
         words[w + 4] = EMPTY;
+        old.tags[b] = 0;
         if (start < 0) start = b;
       } else live++;
     }
@@ -320,6 +343,7 @@ export class SpenderIndex {
       const slot = words[w + 4];
       const generation = words[w + 5];
       words[w + 4] = EMPTY;
+      old.tags[b] = 0;
       key[0] = words[w];
       key[1] = words[w + 1];
       key[2] = words[w + 2];
