@@ -12,30 +12,26 @@ for (let i = 0; i < 6; i++) {
   DIGIT[97 + i] = 10 + i;
 }
 
-/** The 32-bit word of internal bytes 4w…4w+3 (little-endian) from display hex; -1 digit → NaN guard below. */
-function word(hex: string, w: number): number {
-  // Internal byte i is display byte 31 - i, at hex digits 62 - 2i and 63 - 2i.
-  let out = 0;
-  let bad = 0;
-  for (let b = 3; b >= 0; b--) {
-    const at = 62 - 2 * (4 * w + b);
-    const hi = DIGIT[hex.charCodeAt(at) & 127];
-    const lo = DIGIT[hex.charCodeAt(at + 1) & 127];
-    bad |= hi | lo;
-    out = (out << 8) | (hi << 4) | lo;
-  }
-  return bad & 16 ? Number.NaN : out | 0;
-}
-
-/** Writes the key of a display-hex txid into out[0..3]; false when it is not 64 hex digits. */
+/**
+ * Writes the key of a display-hex txid into out[0..3]; false (and out[] undefined) when it is not
+ * 64 hex digits. Internal byte i is display byte 31 - i, at hex digits 62 - 2i and 63 - 2i; word
+ * w holds internal bytes 4w…4w+3, little-endian.
+ */
 export function keyOfTxid(hex: string, out: Int32Array): boolean {
   if (typeof hex !== 'string' || hex.length !== 64) return false;
+  let bad = 0;
   for (let w = 0; w < 4; w++) {
-    const v = word(hex, w);
-    if (Number.isNaN(v)) return false;
+    let v = 0;
+    for (let b = 3; b >= 0; b--) {
+      const at = 62 - 2 * (4 * w + b);
+      const hi = DIGIT[hex.charCodeAt(at) & 127];
+      const lo = DIGIT[hex.charCodeAt(at + 1) & 127];
+      bad |= hi | lo;
+      v = (v << 8) | (hi << 4) | lo;
+    }
     out[w] = v;
   }
-  return true;
+  return (bad & 16) === 0;
 }
 
 /** Writes the key of a txid given as its 32 bytes in internal order into out[0..3]. */

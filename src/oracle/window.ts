@@ -270,7 +270,11 @@ export class PriceWindow implements CandidateSource {
           seen[k] === key[0] && seen[k + 1] === key[1] && seen[k + 2] === key[2] && seen[k + 3] === key[3];
       }
       if (repeated) continue;
-      seen.set(key, 4 * distinct++);
+      const at = 4 * distinct++;
+      seen[at] = key[0];
+      seen[at + 1] = key[1];
+      seen[at + 2] = key[2];
+      seen[at + 3] = key[3];
       if (this.slotOf.has(key)) present++;
       this.spenders.add(key, slot, generation);
     }
