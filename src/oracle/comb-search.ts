@@ -90,6 +90,18 @@ function profileScoreOf(
   return Math.max(0, score);
 }
 
+/**
+ * combScores' rows of teeth, kept from call to call (a cold search needs about 1 MB of them):
+ * allocating them anew each time costs more than filling them. Each call writes every entry it
+ * reads, so nothing carries over from one call to the next.
+ */
+const scratch = {
+  peaks: new Float64Array(0),
+  backgrounds: new Float64Array(0),
+  mus: new Float64Array(0),
+  plain: new Float64Array(0),
+};
+
 /** Where a tooth reads the cumulative counts, relative to its centre: ring, tooth, tooth, ring. */
 const READS = [
   -RING_OUTER_BINS,
@@ -142,10 +154,14 @@ export function combScores(
   const crowds = measureBitcoinCrowds(cum);
   // Tooth by tooth (each tooth's reads then walk the counts in order), into one row of up to m
   // teeth per shift, in tooth order: each shift's score then sums the same terms in the same order.
-  const peaks = new Float64Array(n * m);
-  const backgrounds = new Float64Array(n * m);
-  const mus = new Float64Array(n * m);
-  const plain = asSpikes === undefined ? null : new Float64Array(n * m);
+  if (scratch.peaks.length < n * m) {
+    scratch.peaks = new Float64Array(n * m);
+    scratch.backgrounds = new Float64Array(n * m);
+    scratch.mus = new Float64Array(n * m);
+    scratch.plain = new Float64Array(n * m);
+  }
+  const { peaks, backgrounds, mus } = scratch;
+  const plain = asSpikes === undefined ? null : scratch.plain;
   const teethAt = new Int32Array(n);
   const crowded = new Uint8Array(n);
   for (let j = 0; j < m; j++) {
