@@ -10,6 +10,7 @@
 // createrawtransaction, signed by the wallet and sent in JSON-RPC batches.
 
 import { parseTransaction } from '../../src/bitcoin/transaction.ts';
+import { random } from '../oracle/synthetic.ts';
 import type { RegtestNode } from './regtest-node.ts';
 
 export interface Utxo {
@@ -50,18 +51,6 @@ const FUNDING_OUTPUTS_PER_TX = 500;
 const BIG_WITNESS_ITEMS = 8;
 const BIG_WITNESS_ITEM_BYTES = 70;
 
-/** A small deterministic PRNG (mulberry32) so a failing run can be repeated. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function btc(sats: number): string {
   return (sats / 1e8).toFixed(8);
 }
@@ -79,7 +68,7 @@ export class Economy {
 
   constructor(node: RegtestNode, seed = 1) {
     this.node = node;
-    this.random = prng(seed);
+    this.random = random(seed);
   }
 
   get spareUtxos(): number {
