@@ -46,6 +46,19 @@ describe('browser view', { timeout: 180_000 }, () => {
   let browser: Browser;
   let server: DemoService;
 
+  /** A new page on the service, once it shows a live price and more than 100 points in view. */
+  async function openWithPoints(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(server.url);
+    await waitForLivePrice(page);
+    await page.waitForFunction(
+      async () => ((await import('/main.ts' as string)) as { app: PageApp }).app.scatter.raster.visible > 100,
+      undefined,
+      WAIT,
+    );
+    return page;
+  }
+
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await launchChromium();
@@ -93,14 +106,7 @@ describe('browser view', { timeout: 180_000 }, () => {
   });
 
   test('the evidence chart and the histogram draw what the server sent', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    await page.goto(server.url);
-    await waitForLivePrice(page);
-    await page.waitForFunction(
-      async () => ((await import('/main.ts' as string)) as { app: PageApp }).app.scatter.raster.visible > 100,
-      undefined,
-      WAIT,
-    );
+    const page = await openWithPoints();
     const drawn = await page.evaluate(async () => {
       const { app } = (await import('/main.ts' as string)) as { app: PageApp };
       // Pixels unlike the background, sampled on a grid over each canvas.
@@ -141,14 +147,7 @@ describe('browser view', { timeout: 180_000 }, () => {
   });
 
   test('hovering a point shows its price, time and round amount; the keyboard does too', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    await page.goto(server.url);
-    await waitForLivePrice(page);
-    await page.waitForFunction(
-      async () => ((await import('/main.ts' as string)) as { app: PageApp }).app.scatter.raster.visible > 100,
-      undefined,
-      WAIT,
-    );
+    const page = await openWithPoints();
     const target = await page.evaluate(async () => {
       const { app } = (await import('/main.ts' as string)) as { app: PageApp };
       for (let i = app.store.length - 1; i >= 0; i--) {
