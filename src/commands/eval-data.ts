@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { brotliDecompressSync } from 'node:zlib';
 import { readBlock } from '../bitcoin/block.ts';
 import type { CandidateSource } from '../oracle/candidate-source.ts';
+import type { CombModel } from '../oracle/comb-model.ts';
 import {
   type DailyPrice,
   type ManifestRow,
@@ -18,6 +19,8 @@ import {
   utcDate,
 } from '../oracle/dev-data.ts';
 import { transactionFromEsplora } from '../oracle/esplora-transaction.ts';
+import { estimatePrice } from '../oracle/estimator.ts';
+import type { EvalRow } from '../oracle/evaluation.ts';
 import type { FilterProfile } from '../oracle/filter-profile.ts';
 import { candidatesFromOutputList } from '../oracle/output-list.ts';
 import { PriceWindow } from '../oracle/window.ts';
@@ -57,6 +60,23 @@ function read(path: string): Buffer {
 
 function progress(text: string): void {
   if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
+}
+
+/** One block judged in one mode with one comb: the estimate beside what it is judged against. */
+export function judgeBlock(block: DevBlock, mode: 'cold' | 'seeded', model: CombModel): EvalRow {
+  return {
+    label: block.label,
+    height: block.height,
+    time: block.time,
+    source: block.source,
+    candidates: block.candidates.candidateOutputs,
+    reference: block.reference,
+    seed: block.seed,
+    dayLow: block.day?.low ?? null,
+    dayHigh: block.day?.high ?? null,
+    mode,
+    estimate: estimatePrice(block.candidates, model, mode === 'seeded' ? { seed: block.seed } : {}),
+  };
 }
 
 export function endProgress(): void {

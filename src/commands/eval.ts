@@ -11,7 +11,6 @@ import { resolve } from 'node:path';
 import { calibrateComb } from '../oracle/calibration.ts';
 import { type CombModel, DEFAULT_COMB_MODEL } from '../oracle/comb-model.ts';
 import { utcDate } from '../oracle/dev-data.ts';
-import { estimatePrice } from '../oracle/estimator.ts';
 import {
   CANDIDATE_GROUPS,
   type CalibrationLine,
@@ -27,7 +26,7 @@ import {
 } from '../oracle/evaluation.ts';
 import { DEFAULT_FILTER_PROFILE } from '../oracle/filter-profile.ts';
 import { type Command, EXIT, UserError } from './command.ts';
-import { DEFAULT_DATA_DIR, type DevBlock, endProgress, loadDevBlocks } from './eval-data.ts';
+import { DEFAULT_DATA_DIR, type DevBlock, endProgress, judgeBlock, loadDevBlocks } from './eval-data.ts';
 
 const help = `Usage: chainprice eval [--data DIR] [--seeded | --cold | --both] [--committed] [--json FILE]
 
@@ -130,24 +129,7 @@ export const command: Command = {
           : allBlocksComb;
       for (const mode of modes) {
         if (mode === 'seeded' && block.seed === null) continue;
-        const estimate = estimatePrice(
-          block.candidates,
-          model,
-          mode === 'seeded' ? { seed: block.seed } : {},
-        );
-        rows.push({
-          label: block.label,
-          height: block.height,
-          time: block.time,
-          source: block.source,
-          candidates: block.candidates.candidateOutputs,
-          reference: block.reference,
-          seed: block.seed,
-          dayLow: block.day?.low ?? null,
-          dayHigh: block.day?.high ?? null,
-          mode,
-          estimate,
-        });
+        rows.push(judgeBlock(block, mode, model));
       }
     }
     endProgress();

@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { loadDevBlocks } from '../../src/commands/eval-data.ts';
+import { judgeBlock, loadDevBlocks } from '../../src/commands/eval-data.ts';
 import { calibrateComb } from '../../src/oracle/calibration.ts';
 import { DEFAULT_COMB_MODEL } from '../../src/oracle/comb-model.ts';
-import { estimatePrice } from '../../src/oracle/estimator.ts';
 import { checkTargets, type EvalRow } from '../../src/oracle/evaluation.ts';
 import { DEFAULT_FILTER_PROFILE } from '../../src/oracle/filter-profile.ts';
 
@@ -35,23 +34,7 @@ describe('real blocks', { skip }, () => {
     for (const b of blocks) {
       for (const mode of ['cold', 'seeded'] as const) {
         if (mode === 'seeded' && b.seed === null) continue;
-        rows.push({
-          label: b.label,
-          height: b.height,
-          time: b.time,
-          source: b.source,
-          candidates: b.candidates.candidateOutputs,
-          reference: b.reference,
-          seed: b.seed,
-          dayLow: b.day?.low ?? null,
-          dayHigh: b.day?.high ?? null,
-          mode,
-          estimate: estimatePrice(
-            b.candidates,
-            DEFAULT_COMB_MODEL,
-            mode === 'seeded' ? { seed: b.seed } : {},
-          ),
-        });
+        rows.push(judgeBlock(b, mode, DEFAULT_COMB_MODEL));
       }
     }
     for (const t of checkTargets(rows)) assert.ok(t.pass, `${t.name}: ${t.value}`);
