@@ -4,7 +4,8 @@
 
 import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { calibrateComb, MIN_AMOUNT_Z } from '../oracle/calibration.ts';
+import { calibrateComb, MIN_AMOUNT_Z, TYPICAL_PAYMENT_MIN_OUTPUTS } from '../oracle/calibration.ts';
+import { ERA_KERNEL_YEARS } from '../oracle/era.ts';
 import { DEFAULT_FILTER_PROFILE } from '../oracle/filter-profile.ts';
 import { BINS_PER_DECADE } from '../oracle/log-scale.ts';
 import { RING_INNER_BINS, RING_OUTER_BINS, TOOTH_HALF_WIDTH_BINS } from '../oracle/tooth.ts';
@@ -20,7 +21,9 @@ Measures how popular each round dollar amount is on the real dev blocks: for eve
 from $0.10 to $90,000, the excess of candidate outputs at U / price over the local background,
 at each block's reference price (the per-height exchange price, else the day's close), pooled
 over all blocks. Amounts whose excess is at least ${MIN_AMOUNT_Z} standard deviations above the
-background form the comb; their weight is the excess per candidate output.
+background form the comb; their weight is the excess per candidate output. The same is done for
+every year of the blocks' span (each block weighted by how near its year is: the era's comb) with
+the era's typical payment (the median candidate output in dollars).
 
 Options:
   --data DIR   the real data folder (default: ../shared/data/real)
@@ -54,7 +57,12 @@ export const command: Command = {
       (b) => b.reference !== null,
     );
     if (blocks.length === 0) throw new UserError(`no block with a reference price in ${dir}`);
-    const samples = blocks.map((b) => ({ label: b.label, counts: b.candidates.counts, price: b.reference! }));
+    const samples = blocks.map((b) => ({
+      label: b.label,
+      counts: b.candidates.counts,
+      price: b.reference!,
+      time: b.time,
+    }));
     const { model, measurements } = calibrateComb(samples);
     if (model.amounts.length === 0) throw new UserError('no amount shows a clear excess: nothing to write');
 
@@ -71,6 +79,12 @@ export const command: Command = {
       `\n${model.amounts.length} of ${measurements.length} amounts kept, from ${blocks.length} blocks ` +
         `(${candidateOutputs} candidate outputs).`,
     );
+    console.log('\nEras (each year: every block weighted by exp(−|Δyears| / ' + `${ERA_KERNEL_YEARS}))`);
+    for (const era of model.eras ?? [])
+      console.log(
+        `  ${era.year}: ${String(era.amounts.length).padStart(2)} amounts, typical payment ` +
+          `$${(10 ** era.typicalPaymentLog10Usd).toFixed(0)} (median candidate output)`,
+      );
     if (dryRun) return EXIT.ok;
 
     const json = {
@@ -90,8 +104,11 @@ export const command: Command = {
           ringOuterBins: RING_OUTER_BINS,
         },
         minZ: MIN_AMOUNT_Z,
+        eraKernelYears: ERA_KERNEL_YEARS,
+        typicalPaymentMinOutputs: TYPICAL_PAYMENT_MIN_OUTPUTS,
       },
       amounts: model.amounts,
+      eras: model.eras,
       measurements: measurements.map((m) => ({
         usd: m.usd,
         excess: Number(m.excess.toFixed(2)),

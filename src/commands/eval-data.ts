@@ -29,7 +29,7 @@ import { UserError } from './command.ts';
 /** `../shared/data/real` next to the repository. */
 export const DEFAULT_DATA_DIR = new URL('../../../shared/data/real/', import.meta.url).pathname;
 
-export type DevSource = 'block' | 'output-list' | 'esplora';
+export type DevSource = 'block' | 'output-list' | 'esplora' | 'pooled';
 
 export interface DevBlock {
   label: string;
@@ -75,7 +75,10 @@ export function judgeBlock(block: DevBlock, mode: 'cold' | 'seeded', model: Comb
     dayLow: block.day?.low ?? null,
     dayHigh: block.day?.high ?? null,
     mode,
-    estimate: estimatePrice(block.candidates, model, mode === 'seeded' ? { seed: block.seed } : {}),
+    estimate: estimatePrice(block.candidates, model, {
+      time: block.time,
+      ...(mode === 'seeded' ? { seed: block.seed } : {}),
+    }),
   };
 }
 
@@ -87,6 +90,49 @@ export interface LoadOptions {
   profile: FilterProfile;
   /** Also load the output lists and the esplora block (eval); calibrate uses raw blocks only. */
   extras: boolean;
+  /** Also make the pooled windows of consecutive raw blocks (eval). */
+  pooled?: boolean;
+}
+
+/**
+ * Every run of two or more consecutive raw blocks (each one's previous hash is the one before) as
+ * one window, the way the live service sees a stretch of chain: the transactions of all of them in
+ * one PriceWindow (so the same-window spend rule spans blocks), judged at the last block's time.
+ */
+function pooledWindows(
+  raw: Map<number, { bytes: Buffer; hash: string; prevHash: string }>,
+  profile: FilterProfile,
+  describe: (height: number, time: number) => Pick<DevBlock, 'reference' | 'referenceKind' | 'seed' | 'day'>,
+): DevBlock[] {
+  const heights = [...raw.keys()].sort((a, b) => a - b);
+  const follows = (h: number) => raw.get(h - 1)?.hash === raw.get(h)?.prevHash;
+  const windows: DevBlock[] = [];
+  for (const from of heights) {
+    for (let to = from + 1; raw.has(to) && follows(to); to++) {
+      const window = new PriceWindow({ profile });
+      let time = 0;
+      let transactions = 0;
+      for (let h = from; h <= to; h++) {
+        const block = readBlock(raw.get(h)!.bytes);
+        time = block.header.time;
+        for (const tx of block.transactions()) {
+          window.add(tx, time);
+          transactions++;
+        }
+      }
+      windows.push({
+        label: `${from}–${to}`,
+        height: to,
+        time,
+        source: 'pooled',
+        transactions,
+        candidates: window,
+        unchecked: [],
+        ...describe(to, time),
+      });
+    }
+  }
+  return windows;
 }
 
 export function loadDevBlocks(dir: string, options: LoadOptions): DevBlock[] {
@@ -128,6 +174,8 @@ export function loadDevBlocks(dir: string, options: LoadOptions): DevBlock[] {
 
   const blocks: DevBlock[] = [];
   const rows = manifest.filter((r) => r.file.endsWith('.raw'));
+  /** Each raw block's bytes and header hashes, for the pooled windows below. */
+  const raw = new Map<number, { bytes: Buffer; hash: string; prevHash: string }>();
   for (const [i, row] of rows.entries()) {
     progress(`loading block ${i + 1}/${rows.length} (${row.height})`);
     const path = join(dir, row.file);
@@ -135,8 +183,11 @@ export function loadDevBlocks(dir: string, options: LoadOptions): DevBlock[] {
     let time: number;
     let transactions = 0;
     try {
-      const block = readBlock(read(path));
+      const bytes = read(path);
+      const block = readBlock(bytes);
       time = block.header.time;
+      if (options.pooled)
+        raw.set(row.height, { bytes, hash: block.header.hash, prevHash: block.header.prevHash });
       for (const tx of block.transactions()) {
         window.add(tx, time);
         transactions++;
@@ -156,6 +207,8 @@ export function loadDevBlocks(dir: string, options: LoadOptions): DevBlock[] {
       ...describe(row.height, time),
     });
   }
+
+  if (options.pooled) blocks.push(...pooledWindows(raw, options.profile, describe));
 
   if (options.extras) {
     const derived = join(dir, 'derived');

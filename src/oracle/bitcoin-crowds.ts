@@ -5,14 +5,17 @@
 // In: the window's cumulative counts. Out: each 1-2-5 amount's crowd, measured in this window, and
 // for any tooth position how many outputs the crowds put under it.
 //
-// A crowd is told from a dollar spike by its shape: it sits at and above the round amount, while
+// A crowd is told from a dollar spike by its shape: it sits on one side of the round amount, while
 // payments of a round dollar amount spread evenly on both sides of U / price (wallets' exchange
-// rates differ both ways). So a crowd's size is the excess of the half-tooth just above the
-// amount over the half-tooth just below it:
+// rates differ both ways). Above: a round amount plus a fee or some dust. Below: the change of
+// equal round coins (one wallet paying from 0.1 BTC coins leaves change just under 0.1 BTC), or a
+// round amount less a fee. So a crowd's size is the difference between the half-tooth just above
+// the amount and the half-tooth just below it:
 //
 //            below │ above
 //        ....::::::│::::::::::::....      dollar spike at a round price: above ≈ below, no crowd
 //                  │:::::::::::..         bitcoin crowd: above ≫ below, a crowd
+//       ..:::::::::│                      change of round coins: below ≫ above, a crowd
 //                  R
 //
 // When a dollar tooth sits on a crowd, the crowd explains those outputs and the tooth gets no
@@ -35,7 +38,7 @@ export interface BitcoinCrowds {
   near: Uint8Array;
 }
 
-/** The crowds of this window: at every 1-2-5 amount, the half-tooth above minus the half-tooth below. */
+/** The crowds of this window: at every 1-2-5 amount, |half-tooth above − half-tooth below|. */
 export function measureBitcoinCrowds(cum: CumulativeCounts): BitcoinCrowds {
   const positions: number[] = [];
   const sizes: number[] = [];
@@ -44,7 +47,7 @@ export function measureBitcoinCrowds(cum: CumulativeCounts): BitcoinCrowds {
     for (const m of CROWD_MANTISSAS) {
       const x = scalePosition(m * 10 ** k);
       const at = cum.below(x);
-      const excess = cum.below(x + h) - at - (at - cum.below(x - h));
+      const excess = Math.abs(cum.below(x + h) - at - (at - cum.below(x - h)));
       if (excess > 0) {
         positions.push(x);
         sizes.push(excess);

@@ -6,8 +6,10 @@
 // Nothing here is chosen by hand but the list of amounts to try (every "round" number a person
 // might type, from $0.10 to $90,000) and the significance a weight needs to be kept.
 
-import type { CombModel } from './comb-model.ts';
+import type { CombEra, CombModel } from './comb-model.ts';
+import { eraWeight, yearOf } from './era.ts';
 import { shiftOfPrice, usdPosition } from './log-scale.ts';
+import { medianLog10Sats } from './payment-size.ts';
 import { CumulativeCounts, measureTooth, type ToothCounts } from './tooth.ts';
 
 /** Leading digits a person picks when typing a round amount. */
@@ -31,7 +33,12 @@ export interface CalibrationSample {
   counts: Int32Array;
   /** The true price (USD per BTC) for these outputs. */
   price: number;
+  /** When the outputs were made (Unix seconds: the block's time); needed for eras. */
+  time?: number;
 }
+
+/** A sample needs this many candidate outputs for its median to say where payments sit. */
+export const TYPICAL_PAYMENT_MIN_OUTPUTS = 300;
 
 export interface AmountMeasurement {
   usd: number;
@@ -49,11 +56,18 @@ export interface AmountMeasurement {
   weight: number;
 }
 
+/** Pooled measurements of `amounts` at each sample's price; `weights` (one per sample) weigh them. */
 export function measureAmounts(
   samples: readonly CalibrationSample[],
   amounts: readonly number[] = CANDIDATE_AMOUNTS_USD,
+  weights?: readonly number[],
 ): AmountMeasurement[] {
-  return measureTeeth(samples, amounts, (usd, sample) => usdPosition(usd) - shiftOfPrice(sample.price));
+  return measureTeeth(
+    samples,
+    amounts,
+    (usd, sample) => usdPosition(usd) - shiftOfPrice(sample.price),
+    weights,
+  );
 }
 
 /** Pooled tooth measurements of `amounts`, each placed in each sample by `place` (NaN: skip). */
@@ -61,6 +75,7 @@ function measureTeeth(
   samples: readonly CalibrationSample[],
   amounts: readonly number[],
   place: (amount: number, sample: CalibrationSample) => number,
+  weights?: readonly number[],
 ): AmountMeasurement[] {
   const cums = samples.map((s) => new CumulativeCounts(s.counts));
   const tooth: ToothCounts = { peak: 0, background: 0 };
@@ -71,9 +86,10 @@ function measureTeeth(
     for (let i = 0; i < samples.length; i++) {
       const x = place(usd, samples[i]);
       if (Number.isNaN(x) || !measureTooth(cums[i], x, tooth)) continue;
-      peak += tooth.peak;
-      background += tooth.background;
-      outputs += cums[i].total;
+      const w = weights === undefined ? 1 : weights[i];
+      peak += w * tooth.peak;
+      background += w * tooth.background;
+      outputs += w * cums[i].total;
     }
     const excess = peak - background;
     return {
@@ -92,7 +108,7 @@ function measureTeeth(
 export function combFromMeasurements(
   measurements: readonly AmountMeasurement[],
   minZ = MIN_AMOUNT_Z,
-): CombModel {
+): { amounts: CombModel['amounts'] } {
   return {
     amounts: measurements
       .filter((m) => m.z >= minZ && m.weight > 0)
@@ -100,11 +116,58 @@ export function combFromMeasurements(
   };
 }
 
-/** Measures the amounts on `samples` and makes the comb of them. */
+/**
+ * Measures the amounts on `samples` and makes the comb of them: the era-free comb, and one per year
+ * when every sample has a time.
+ */
 export function calibrateComb(samples: readonly CalibrationSample[]): {
   model: CombModel;
   measurements: AmountMeasurement[];
 } {
   const measurements = measureAmounts(samples);
-  return { model: combFromMeasurements(measurements), measurements };
+  const model: CombModel = combFromMeasurements(measurements);
+  if (samples.length > 0 && samples.every((s) => typeof s.time === 'number'))
+    model.eras = calibrateEras(samples);
+  return { model, measurements };
+}
+
+/** The year of a sample; eras need every sample's time. */
+function sampleYear(sample: CalibrationSample): number {
+  if (typeof sample.time !== 'number' || !Number.isFinite(sample.time))
+    throw new Error(`calibration: sample ${sample.label} has no time (eras need one)`);
+  return yearOf(sample.time);
+}
+
+/**
+ * The comb of one year: every sample weighted by how near its year is (era.ts), the amounts with
+ * a clear weighted excess, and the weighted mean of the samples' median payments (log10 USD).
+ */
+export function calibrateEra(samples: readonly CalibrationSample[], year: number): CombEra {
+  const weights = samples.map((s) => eraWeight(sampleYear(s), year));
+  const { amounts } = combFromMeasurements(measureAmounts(samples, CANDIDATE_AMOUNTS_USD, weights));
+  let weightSum = 0;
+  let typicalSum = 0;
+  for (const [i, s] of samples.entries()) {
+    const total = s.counts.reduce((a, b) => a + b, 0);
+    if (total < TYPICAL_PAYMENT_MIN_OUTPUTS) continue;
+    const median = medianLog10Sats(s.counts, total) - 8 + Math.log10(s.price);
+    weightSum += weights[i];
+    typicalSum += weights[i] * median;
+  }
+  if (!(weightSum > 0))
+    throw new Error(`calibration: no sample has ${TYPICAL_PAYMENT_MIN_OUTPUTS} candidate outputs`);
+  return { year, amounts, typicalPaymentLog10Usd: Number((typicalSum / weightSum).toFixed(4)) };
+}
+
+/**
+ * One comb per year from the first sample's year to the last's. Before and after, the nearest
+ * era holds (era.ts): past the last sample every later year would weigh the samples alike anyway.
+ */
+export function calibrateEras(samples: readonly CalibrationSample[]): CombEra[] {
+  const years = samples.map(sampleYear);
+  const first = Math.round(Math.min(...years));
+  const last = Math.round(Math.max(...years));
+  const eras: CombEra[] = [];
+  for (let year = first; year <= last; year++) eras.push(calibrateEra(samples, year));
+  return eras;
 }

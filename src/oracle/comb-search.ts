@@ -20,9 +20,16 @@
 // same spikes meet the wrong amounts.
 
 import { crowdUnder, measureBitcoinCrowds } from './bitcoin-crowds.ts';
-import type { CombModel } from './comb-model.ts';
+import type { CombAmounts } from './comb-model.ts';
 import { usdPosition } from './log-scale.ts';
-import { type CumulativeCounts, RING_INNER_BINS, RING_OUTER_BINS, TOOTH_HALF_WIDTH_BINS } from './tooth.ts';
+import {
+  type CumulativeCounts,
+  measureTooth,
+  RING_INNER_BINS,
+  RING_OUTER_BINS,
+  TOOTH_HALF_WIDTH_BINS,
+  type ToothCounts,
+} from './tooth.ts';
 
 /**
  * The least background a tooth is compared with, in outputs: a tooth in an empty stretch of the
@@ -124,7 +131,7 @@ const READS = [
  */
 export function combScores(
   cum: CumulativeCounts,
-  model: CombModel,
+  model: CombAmounts,
   firstShift: number,
   lastShift: number,
   asSpikes?: Float64Array,
@@ -239,4 +246,45 @@ export function bestRivalIndex(scores: Float64Array, peak: number, minDistance: 
     if (best < 0 || scores[i] > scores[best]) best = i;
   }
   return best;
+}
+
+/**
+ * The score a price keeps when its strongest tooth is taken away: the least profile score over
+ * the comb with one tooth left out (crowd reading, as combScores). A window of many payments
+ * keeps most of its score; a window whose "price" rests on one pile of outputs (one wallet's
+ * change outputs, one service's repeated amount) keeps none of it: a price must stand on more
+ * than one round amount.
+ */
+export function scoreWithoutStrongestTooth(cum: CumulativeCounts, model: CombAmounts, shift: number): number {
+  const crowds = measureBitcoinCrowds(cum);
+  const m = model.amounts.length;
+  const peak = new Float64Array(m);
+  const background = new Float64Array(m);
+  const mu = new Float64Array(m);
+  const tooth: ToothCounts = { peak: 0, background: 0 };
+  let n = 0;
+  for (const amount of model.amounts) {
+    const x = usdPosition(amount.usd) - shift;
+    if (!measureTooth(cum, x, tooth)) continue;
+    peak[n] = tooth.peak;
+    background[n] = Math.max(tooth.background, BACKGROUND_FLOOR) + crowdUnder(crowds, x);
+    mu[n] = amount.weight * cum.total;
+    n++;
+  }
+  if (n < 2) return 0;
+  let least = Number.POSITIVE_INFINITY;
+  const p = new Float64Array(n - 1);
+  const b = new Float64Array(n - 1);
+  const u = new Float64Array(n - 1);
+  for (let out = 0; out < n; out++) {
+    for (let j = 0, k = 0; j < n; j++) {
+      if (j === out) continue;
+      p[k] = peak[j];
+      b[k] = background[j];
+      u[k] = mu[j];
+      k++;
+    }
+    least = Math.min(least, profileScore(p, b, u, n - 1));
+  }
+  return least;
 }

@@ -5,9 +5,11 @@
 
 export interface ConfidenceInputs {
   /**
-   * Comb score of the chosen price minus that of the best rival price (log-likelihood, nats): the
-   * smaller lead of the two readings of the round-bitcoin piles (crowds or dollar spikes,
-   * comb-search.ts), so a price that wins only because of how those piles are read is not trusted.
+   * Score of the chosen price minus that of the best rival (log-likelihood, nats; comb minus the
+   * payment-size penalty): rivals in the searched range and at the ×2, ×2.5, ×4, ×5, ×10 aliases and
+   * their inverses wherever they are (aliases.ts); the smaller lead of the two readings of the
+   * round-bitcoin piles (crowds or dollar spikes, comb-search.ts); times the share of the comb's
+   * score the price keeps without its strongest tooth (one pile of outputs is not a price).
    */
   margin: number;
   /** The chosen price's comb score (nats). */
@@ -21,9 +23,10 @@ export interface ConfidenceInputs {
 /**
  * A lead of this many nats over the best rival gives 63 % of full trust from the margin term.
  * The Poisson score treats outputs as independent; they are not (one wallet pays many outputs),
- * so a lead is worth far less than its nominal odds. Chosen on the leave-one-out evaluation of
- * the dev blocks: the largest lead of a wrong cold estimate was 8.6 nats, which this scale keeps
- * below 0.5; correct estimates of large blocks lead by 10–60 nats.
+ * so a lead is worth far less than its nominal odds. Chosen on the leave-one-day-out evaluation of
+ * the dev blocks and windows: the largest lead of an estimate off by more than 5 % was 5.3 nats
+ * (a ÷5 alias, confidence 0.30), half of what 0.5 needs (10.4); correct estimates of large blocks
+ * and pooled windows lead by 10–125 nats.
  */
 export const MARGIN_SCALE = 15;
 /** Windows with fewer candidate outputs get no trust at all: single tiny blocks. */

@@ -6,13 +6,16 @@
 //             ──evidence (outputs near U / price)──▶ implied prices ──iterated median──▶ price
 //             ──margin over the best rival, sizes──▶ confidence
 
+import { aliasScores } from './aliases.ts';
 import type { CandidateSource } from './candidate-source.ts';
 import type { CombModel } from './comb-model.ts';
-import { bestIndex, bestRivalIndex, combScores } from './comb-search.ts';
+import { bestIndex, bestRivalIndex, combScores, scoreWithoutStrongestTooth } from './comb-search.ts';
 import { confidenceOf } from './confidence.ts';
+import { combAt } from './era.ts';
 import { EvidenceCloud, type EvidencePoint, evidenceInBand, gatherCloud } from './evidence.ts';
 import { priceOfShift, shiftOfPrice } from './log-scale.ts';
 import { parabolaVertexOffset } from './parabola.ts';
+import { medianLog10Sats, paymentSizePenalties } from './payment-size.ts';
 import { type Refined, refinePrice } from './refine.ts';
 import { CumulativeCounts } from './tooth.ts';
 
@@ -47,6 +50,11 @@ export const DEFAULT_REFINE_TUNING: Readonly<RefineTuning> = Object.freeze({
 export interface EstimateOptions {
   /** A price known to be close (±30 %): search only around it. Omit (or null) for a cold search. */
   seed?: number | null;
+  /**
+   * When the outputs were made (Unix seconds: a block's time, the live window's clock): picks the
+   * era's comb (era.ts). Omit for the era-free comb with no payment-size term.
+   */
+  time?: number | null;
   /** The price range of a cold search. */
   minPrice?: number;
   maxPrice?: number;
@@ -71,6 +79,11 @@ export interface PriceEstimate {
   outputsUsed: number;
   /** Comb score (log-likelihood ratio, nats) of the coarse price. */
   score: number;
+  /**
+   * The lead (nats) the confidence rests on: the least of the leads over the best rival, in range
+   * or at an alias, under both readings of the round-bitcoin piles, and without the strongest tooth.
+   */
+  lead: number;
   /** The best rival price in the searched range and its score (null when the range had none). */
   rivalPrice: number | null;
   rivalScore: number | null;
@@ -132,24 +145,40 @@ export function estimatePrice(
   if (candidates < MIN_CANDIDATE_OUTPUTS)
     return none(`too few candidate outputs: ${candidates} (at least ${MIN_CANDIDATE_OUTPUTS} needed)`);
 
-  // Coarse search on the bin grid, one extra shift on each side for the parabola.
+  // Coarse search on the bin grid, one extra shift on each side for the parabola. Each shift's
+  // score is the comb's minus the payment-size penalty of its era (payment-size.ts).
+  const comb = combAt(model, options.time);
   const first = Math.ceil(shiftOfPrice(low));
   const last = Math.floor(shiftOfPrice(high));
   if (last < first) return none('the price range is narrower than one bin');
   const cum = new CumulativeCounts(source.counts);
-  const spikeScores = new Float64Array(last - first + 3);
-  const scores = combScores(cum, model, first - 1, last + 1, spikeScores);
+  const medianSats = medianLog10Sats(source.counts, candidates);
+  const width = last - first + 3;
+  const spikeScores = new Float64Array(width);
+  const combOnly = combScores(cum, comb, first - 1, last + 1, spikeScores);
+  const penalties = paymentSizePenalties(
+    medianSats,
+    candidates,
+    comb.typicalPaymentLog10Usd,
+    first - 1,
+    new Float64Array(width),
+  );
+  const scores = new Float64Array(width);
+  for (let k = 0; k < width; k++) {
+    scores[k] = combOnly[k] - penalties[k];
+    spikeScores[k] -= penalties[k];
+  }
   const inner = scores.subarray(1, scores.length - 1);
   const peak = bestIndex(inner);
+  if (!(combOnly[peak + 1] > 0)) return none('no round-dollar pattern stands out in the candidate outputs');
   const score = inner[peak];
-  if (!(score > 0)) return none('no round-dollar pattern stands out in the candidate outputs');
   const offset = parabolaVertexOffset(scores[peak], scores[peak + 1], scores[peak + 2]);
   const coarsePrice = priceOfShift(first + peak + offset);
   const rival = bestRivalIndex(inner, peak, RIVAL_MIN_DISTANCE_BINS);
 
   // Refinement over the implied prices of the evidence outputs.
   const tuning = options.tuning ?? DEFAULT_REFINE_TUNING;
-  const cloud = gatherCloud(source, model, coarsePrice, tuning.evidenceTolerance, scratchCloud);
+  const cloud = gatherCloud(source, comb, coarsePrice, tuning.evidenceTolerance, scratchCloud);
   let refined: Refined;
   let evidence: EvidencePoint[];
   try {
@@ -164,18 +193,20 @@ export function estimatePrice(
     cloud.clear();
   }
 
+  // The lead over the best rival: in the searched range, and at the ×2, ×5, ×10 aliases wherever
+  // they are (aliases.ts); under both readings of the round-bitcoin piles (comb-search.ts); and
+  // with the price's strongest tooth taken away (one pile is not a price).
   const rivalScore = rival >= 0 ? inner[rival] : null;
-  // The lead must also hold when the round-bitcoin piles are read as dollar spikes (comb-search.ts).
+  const aliases = aliasScores(cum, comb, first + peak, medianSats);
   const spikes = spikeScores.subarray(1, spikeScores.length - 1);
   const spikeRival = bestRivalIndex(spikes, peak, RIVAL_MIN_DISTANCE_BINS);
-  const spikeMargin = spikeRival >= 0 ? spikes[peak] - spikes[spikeRival] : spikes[peak];
-  const margin = rivalScore === null ? score : score - rivalScore;
-  const confidence = confidenceOf({
-    margin: Math.min(margin, spikeMargin),
-    score,
-    candidates,
-    used: refined.used,
-  });
+  const bestRival = Math.max(rivalScore ?? 0, aliases.best, 0);
+  const bestSpikeRival = Math.max(spikeRival >= 0 ? spikes[spikeRival] : 0, aliases.bestAsSpikes, 0);
+  // Breadth: the share of the comb's score the price keeps without its strongest tooth.
+  const combScore = combOnly[peak + 1];
+  const breadth = Math.min(1, Math.max(0, scoreWithoutStrongestTooth(cum, comb, first + peak) / combScore));
+  const margin = Math.min(score - bestRival, spikes[peak] - bestSpikeRival) * breadth;
+  const confidence = confidenceOf({ margin, score, candidates, used: refined.used });
   return {
     ok: true,
     price: refined.price,
@@ -187,6 +218,7 @@ export function estimatePrice(
     candidates,
     outputsUsed: evidence.length,
     score,
+    lead: margin,
     rivalPrice: rival >= 0 ? priceOfShift(first + rival) : null,
     rivalScore,
   };

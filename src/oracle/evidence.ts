@@ -4,7 +4,7 @@
 // within a band (the cloud the chart shows).
 
 import type { CandidateSource } from './candidate-source.ts';
-import type { CombModel } from './comb-model.ts';
+import type { CombAmounts } from './comb-model.ts';
 import { SCALE_BINS, scalePosition } from './log-scale.ts';
 
 export interface EvidencePoint {
@@ -51,7 +51,7 @@ class Teeth {
   /** Histogram bins meeting some tooth: outputs elsewhere need not be looked at. */
   readonly bins = new Uint8Array(SCALE_BINS);
 
-  constructor(model: CombModel, price: number, tolerance: number) {
+  constructor(model: CombAmounts, price: number, tolerance: number) {
     const n = model.amounts.length;
     this.usd = new Float64Array(n);
     this.low = new Float64Array(n);
@@ -165,7 +165,7 @@ function gatherOne(sats: number, time: number, txid: string, vout: number): void
  */
 export function gatherCloud(
   source: CandidateSource,
-  model: CombModel,
+  model: CombAmounts,
   price: number,
   tolerance: number,
   into?: EvidenceCloud,

@@ -66,6 +66,8 @@ export class PriceWindow implements CandidateSource {
   private ids: string[] = [];
   /** Candidate outputs beyond the first two (profiles allowing more outputs): [vout, sats, …]. */
   private readonly extra = new Map<number, number[]>();
+  /** The newest time a transaction was added with: the window's clock (its era). */
+  private newest = Number.NEGATIVE_INFINITY;
 
   constructor(options: WindowOptions = {}) {
     this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
@@ -110,6 +112,7 @@ export class PriceWindow implements CandidateSource {
     const rec = this.rec;
     const slot = this.free.length > 0 ? this.free.pop()! : this.newSlot();
     const at = Number.isFinite(time) ? time : 0;
+    if (at > this.newest) this.newest = at;
     const generation = rec.reset(slot, at);
     this.ids[slot] = txid;
     let flags = LIVE;
@@ -165,6 +168,7 @@ export class PriceWindow implements CandidateSource {
     }
     this.queue.clear();
     this.spenders.clear();
+    this.newest = Number.NEGATIVE_INFINITY;
   }
 
   forEachCandidate(
@@ -202,8 +206,13 @@ export class PriceWindow implements CandidateSource {
     }
   }
 
+  /**
+   * The estimate of this window. Its era (era.ts) is that of its newest transaction's time unless
+   * `options.time` says otherwise: a block's time for blocks, the first-seen clock for the mempool.
+   */
   estimate(options: EstimateOptions = {}): Estimate {
-    return estimatePrice(this, this.model, options);
+    const time = options.time ?? (this.newest > Number.NEGATIVE_INFINITY ? this.newest : null);
+    return estimatePrice(this, this.model, { ...options, time });
   }
 
   /** The histogram for the browser panel: counts per bin, bin 0 starting at 10^firstLog10Sats sats. */

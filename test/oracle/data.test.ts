@@ -163,6 +163,7 @@ describe('evaluation arithmetic', () => {
             candidates,
             outputsUsed: 0,
             score: 1,
+            lead: 1,
             rivalPrice: null,
             rivalScore: null,
           };
