@@ -24,8 +24,8 @@ export interface ConfidenceInputs {
  * A lead of this many nats over the best rival gives 63 % of full trust from the margin term.
  * The Poisson score treats outputs as independent; they are not (one wallet pays many outputs),
  * so a lead is worth far less than its nominal odds. Chosen on the leave-one-day-out evaluation of
- * the dev blocks and windows: the largest lead of an estimate off by more than 5 % was 5.3 nats
- * (a ÷5 alias, confidence 0.30), half of what 0.5 needs (10.4); correct estimates of large blocks
+ * the dev blocks and windows: the largest lead of an estimate off by more than 5 % was 5.9 nats
+ * (a ÷5 alias, confidence 0.33), half of what 0.5 needs (10.4); correct estimates of large blocks
  * and pooled windows lead by 10–125 nats.
  */
 export const MARGIN_SCALE = 15;
