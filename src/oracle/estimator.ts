@@ -9,7 +9,7 @@
 import { aliasScores } from './aliases.ts';
 import type { CandidateSource } from './candidate-source.ts';
 import type { CombModel } from './comb-model.ts';
-import { bestIndex, bestRivalIndex, combScores, scoreWithoutStrongestTooth } from './comb-search.ts';
+import { bestRivalIndex, combScores, scoreWithoutStrongestTooth } from './comb-search.ts';
 import { confidenceOf } from './confidence.ts';
 import { combAt } from './era.ts';
 import { EvidenceCloud, type EvidencePoint, evidenceInBand, gatherCloud } from './evidence.ts';
@@ -169,8 +169,12 @@ export function estimatePrice(
     spikeScores[k] -= penalties[k];
   }
   const inner = scores.subarray(1, scores.length - 1);
-  const peak = bestIndex(inner);
-  if (!(combOnly[peak + 1] > 0)) return none('no round-dollar pattern stands out in the candidate outputs');
+  // The best price among those where the comb sees a pattern at all (a shift with no pattern can
+  // only win by its payment-size term).
+  let peak = -1;
+  for (let k = 0; k < inner.length; k++)
+    if (combOnly[k + 1] > 0 && (peak < 0 || inner[k] > inner[peak])) peak = k;
+  if (peak < 0) return none('no round-dollar pattern stands out in the candidate outputs');
   const score = inner[peak];
   const offset = parabolaVertexOffset(scores[peak], scores[peak + 1], scores[peak + 2]);
   const coarsePrice = priceOfShift(first + peak + offset);
