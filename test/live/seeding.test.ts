@@ -68,14 +68,14 @@ describe('seeding the live estimate', () => {
       const wrong = TRUE_PRICE * factor;
       const hint = { price: wrong, source: 'hint' as const, detail: `--price-hint ${wrong}` };
 
-      // The trap: seeded wrongly and never checked, the window reads the wrong price, confidently.
+      // The trap: seeded wrongly and never checked, the window reads the wrong price (whatever
+      // confidence the estimator gives it, the seeded search cannot reach the true price).
       const trapped = orchestrator({ startSeed: hint, coldCheckSeconds: 0 }).o.tick()?.state;
       assert.ok(trapped?.price, 'an estimate');
       assert.ok(
         within(trapped.price, wrong, 0.02),
         `the trap is real: seeded at ${wrong}, the window reads ${trapped.price}`,
       );
-      assert.ok(trapped.confidence >= 0.5, `confidently wrong: ${trapped.confidence}`);
 
       // With the cold check (default every 60 s, and at once for a new seed): the true price.
       const { o, lines } = orchestrator({ startSeed: hint });
