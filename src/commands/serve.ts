@@ -5,8 +5,11 @@
 
 import type { AddressInfo } from 'node:net';
 import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
+import type { StartSeed } from '../live/orchestrator.ts';
+import type { ConfidentHistory } from '../live/start-seed.ts';
 import type { NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
+import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
 import type { BlockPrice, BlockPriceReader, HistoryReader } from '../server/readers.ts';
 import { type Command, EXIT, UserError } from './command.ts';
 
@@ -35,6 +38,10 @@ Options:
                          repeatable (CHAINPRICE_ALLOW_ORIGIN, comma-separated)
   --data-dir DIR         where the price history is kept (default ~/.chainprice; CHAINPRICE_DATA_DIR)
   --no-history           keep no history (the history API answers 503)
+  --price-hint USD       optional, never needed: a rough BTC/USD price to seed the live estimate with
+                         until the chain gives a confident one (a wrong hint is found and replaced
+                         by the periodic cold check); without it a node restart seeds from the
+                         history's last confident price of the past week, if any
 
 ${NODE_FLAGS_HELP}`;
 
@@ -51,6 +58,7 @@ interface ServeOptions {
   allowedOrigins: string[];
   dataDir: string | undefined;
   history: boolean;
+  priceHint: number | undefined;
   node: NodeFlags;
 }
 
@@ -76,6 +84,7 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
       .filter(Boolean),
     dataDir: env.CHAINPRICE_DATA_DIR || undefined,
     history: true,
+    priceHint: undefined,
     node: flags,
   };
   let originsFromFlags = false;
@@ -133,6 +142,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
       case '--no-history':
         options.history = false;
         break;
+      case '--price-hint':
+        options.priceHint = priceHint(value());
+        break;
       default:
         throw usage(`unknown argument ${arg}`);
     }
@@ -154,6 +166,21 @@ function positiveNumber(name: string, text: string): number {
   return n;
 }
 
+/** A rough price in USD per BTC, within the range the estimator searches. */
+function priceHint(text: string): number {
+  const n = Number(text.replace(/^\$/, '').replaceAll(',', '').replaceAll('_', ''));
+  if (text.trim() === '' || !Number.isFinite(n) || n < DEFAULT_MIN_PRICE || n > DEFAULT_MAX_PRICE) {
+    throw new UserError(
+      `serve: --price-hint needs a price in US dollars per bitcoin from ${DEFAULT_MIN_PRICE} to ${DEFAULT_MAX_PRICE.toLocaleString('en-US')}, not "${text}"`,
+      {
+        hint: 'e.g. --price-hint 65000; or leave it out: it is never needed (the chain gives the price)',
+        exitCode: EXIT.usage,
+      },
+    );
+  }
+  return n;
+}
+
 /** Port 0 asks the system for a free port (the one chosen is printed). */
 function parsePort(text: string, name: string): number {
   const port = Number(text);
@@ -168,6 +195,8 @@ interface Source {
   feed: LiveFeed;
   blocks: BlockPriceReader;
   onBlock?: (listener: (block: BlockPrice) => void) => () => void;
+  /** Seeds the live estimate until the chain gives a confident price (before start). */
+  setStartSeed: (seed: StartSeed) => void;
 }
 
 async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
@@ -181,13 +210,23 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
       seed: options.demoSeed,
       onStatus: status,
     });
-    return { feed, blocks: feed.blockPrices, onBlock: (listener) => feed.onBlock(listener) };
+    return {
+      feed,
+      blocks: feed.blockPrices,
+      onBlock: (listener) => feed.onBlock(listener),
+      setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
+    };
   }
   const { resolveNodeConfig } = await import('../node/node-config.ts');
   const { createNodeFeed } = await import('../node/node-feed.ts');
   try {
     const feed = await createNodeFeed(resolveNodeConfig(options.node), { onStatus: status });
-    return { feed, blocks: feed.blockPrices, onBlock: (listener) => feed.onBlock(listener) };
+    return {
+      feed,
+      blocks: feed.blockPrices,
+      onBlock: (listener) => feed.onBlock(listener),
+      setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
+    };
   } catch (error) {
     if (error instanceof UserError) {
       const demo = 'to try chainprice without a node, run: chainprice serve --demo';
@@ -200,7 +239,7 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
   }
 }
 
-interface History extends HistoryReader {
+interface History extends HistoryReader, ConfidentHistory {
   recordEstimate(state: { price: number | null; confidence: number; timestamp: number }): boolean;
   recordBlock(block: BlockPrice): void;
   close(): void;
@@ -262,6 +301,19 @@ async function run(args: string[]): Promise<number> {
     await source.feed.stop();
     throw error;
   }
+  // The seed until the chain gives a confident price: --price-hint, else (node only: the demo's
+  // history is of another simulated market) the history's last confident price of the past week.
+  const { chooseStartSeed } = await import('../live/start-seed.ts');
+  const startSeed = chooseStartSeed({
+    hint: options.priceHint,
+    history: options.demo ? undefined : history,
+    now: Date.now() / 1000,
+  });
+  if (startSeed !== null) {
+    source.setStartSeed(startSeed);
+    status(`seeding the live estimate with ${startSeed.detail}`);
+  }
+
   const app = await buildApp({
     feed: source.feed,
     history,

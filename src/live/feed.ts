@@ -29,7 +29,10 @@ export interface LiveState {
   /** In [0, 1]; 0 when price is null. */
   confidence: number;
   reason: string | null;
-  /** The confirmed-block window price the live estimate was seeded from, when known. */
+  /**
+   * The confirmed-block window price, when the blocks give one. Shown whatever its confidence; it
+   * seeds the live estimate only when confident (see FeedHealth.seed for the seed actually used).
+   */
   blockWindowPrice: number | null;
   stats: WindowStats;
   /** When this estimate was made. */
@@ -54,6 +57,26 @@ export interface LiveHistogram {
   comb: { usd: number; weight: number }[];
 }
 
+/**
+ * Where the live estimate's seed came from. A seed narrows the search to ±30 % around it, so the
+ * service says which one it uses: the confident block-window price, the last confident price in
+ * the history (after a restart), a cold check of the live window that found the seed wrong, or the
+ * operator's --price-hint.
+ */
+export type SeedSource = 'block-window' | 'history' | 'cold-check' | 'hint';
+
+export interface SeedReport {
+  /** The price the live estimate is seeded with; null: it searches cold. */
+  price: number | null;
+  source: SeedSource | null;
+  /** When this seed was set (Unix seconds, the feed's clock); null while there is none. */
+  since: number | null;
+  /** One sentence on why this is the seed. */
+  detail: string | null;
+  /** The last periodic cold check of the live window (unseeded search), if one ran. */
+  lastColdCheck: { at: number; price: number | null; confidence: number } | null;
+}
+
 export interface FeedHealth {
   source: SourceKind;
   /** Connected to the node (always true for the demo source). */
@@ -65,6 +88,8 @@ export interface FeedHealth {
   detail: string | null;
   /** Counters for metrics, e.g. zmq_reconnects, zmq_gaps, transactions_received. */
   counters: Record<string, number>;
+  /** The live estimate's seed and the last cold check. */
+  seed: SeedReport;
 }
 
 export interface LiveFeed {

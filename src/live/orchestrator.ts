@@ -5,8 +5,19 @@
 // the server does not know or care where the transactions came from.
 // Time comes from `now()` (Unix seconds) so the demo can run it faster than the wall clock;
 // the update timer itself runs on real time.
+//
+// Seeding. A seeded search looks only within ±30 % of its seed, so a wrong seed would hold the
+// live estimate on a wrong price. The orchestrator therefore keeps the shown block-window price
+// and the seed apart: the block-window price seeds only when confident (seedPrice); a start seed
+// (the history's last confident price after a restart, or the operator's --price-hint) is used only
+// until a confident price from the chain arrives; and while seeded, a cold (unseeded) estimate of
+// the live window runs every `coldCheckSeconds` (and right after the seed changes). When that cold
+// estimate is confident and outside the seeded range, it becomes the seed, with a log line and a
+// note in health().seed.
 
 import type { Transaction } from '../bitcoin/transaction.ts';
+import { SEED_RANGE } from '../oracle/estimator.ts';
+import { MIN_SEED_CONFIDENCE, seedPrice } from '../oracle/seed-price.ts';
 import { type Estimate, PriceWindow } from '../oracle/window.ts';
 import type {
   EvidencePoint,
@@ -15,6 +26,8 @@ import type {
   LiveHistogram,
   LiveState,
   LiveUpdate,
+  SeedReport,
+  SeedSource,
   SourceKind,
 } from './feed.ts';
 
@@ -22,6 +35,19 @@ import type {
 const DEFAULT_WINDOW_SECONDS = 3 * 60 * 60;
 /** The product promise: at most two updates a second. */
 const DEFAULT_UPDATE_INTERVAL_MS = 500;
+/**
+ * A cold search of a full mainnet window takes ~5 ms: once a minute costs nothing, and a wrong seed
+ * is left within a minute of the window holding a confident cold price.
+ */
+export const DEFAULT_COLD_CHECK_SECONDS = 60;
+
+/** A seed known before the chain gives a confident price: the history's last one, or --price-hint. */
+export interface StartSeed {
+  price: number;
+  source: 'history' | 'hint';
+  /** One sentence for the log and /health, e.g. "the history's last confident price (2 h old)". */
+  detail: string;
+}
 
 export interface OrchestratorOptions {
   source: SourceKind;
@@ -33,6 +59,12 @@ export interface OrchestratorOptions {
   /** Disconnects the source; run by stop(). */
   stop?: () => Promise<void>;
   window?: PriceWindow;
+  /** Seconds (on the `now()` clock) between cold checks while the estimate is seeded; 0 turns them off. Default 60. */
+  coldCheckSeconds?: number;
+  /** The seed until a confident price from the chain arrives (see setStartSeed). */
+  startSeed?: StartSeed;
+  /** Lines for the operator's console (re-seeds). */
+  log?: (line: string) => void;
 }
 
 type Listener = (update: LiveUpdate) => void;
@@ -53,6 +85,8 @@ export class Orchestrator implements LiveFeed {
     transactions_aged_out: 0,
     transactions_mined: 0,
     estimates: 0,
+    cold_checks: 0,
+    cold_check_reseeds: 0,
   };
   private readonly startedAt: number;
   private timer: ReturnType<typeof setInterval> | null = null;
@@ -61,6 +95,14 @@ export class Orchestrator implements LiveFeed {
   private points: EvidencePoint[] = [];
   private pointKeys = new Set<string>();
   private blockWindowPrice: number | null = null;
+  private readonly coldCheckSeconds: number;
+  private readonly log: (line: string) => void;
+  private seed: { price: number; source: SeedSource; since: number; detail: string } | null = null;
+  private lastColdCheck: SeedReport['lastColdCheck'] = null;
+  /** A cold check runs at the next tick (the seed changed). */
+  private coldCheckDue = false;
+  /** The window changed since the last cold check. */
+  private coldCheckStale = true;
   private connected = false;
   private detail: string | null = null;
   private lastMessageAt: number | null = null;
@@ -75,6 +117,14 @@ export class Orchestrator implements LiveFeed {
     this.window = options.window ?? new PriceWindow();
     this.startedAt = this.now();
     this.connected = options.source === 'demo';
+    const every = options.coldCheckSeconds ?? DEFAULT_COLD_CHECK_SECONDS;
+    if (!Number.isFinite(every) || every < 0)
+      throw new RangeError(
+        `the cold-check interval must be 0 (off) or a positive number of seconds, not ${every}`,
+      );
+    this.coldCheckSeconds = every;
+    this.log = options.log ?? (() => {});
+    if (options.startSeed) this.setStartSeed(options.startSeed);
   }
 
   // ---- inputs, called by the source -------------------------------------------------------------
@@ -86,14 +136,14 @@ export class Orchestrator implements LiveFeed {
     const before = this.window.candidateOutputs;
     if (!this.window.add(tx, firstSeen)) return;
     if (this.window.candidateOutputs === before) this.counters.transactions_filtered++;
-    this.dirty = true;
+    this.changed();
   }
 
   /** A transaction left the mempool without being mined: replaced, evicted, conflicted or expired. */
   removeTransaction(txid: string): void {
     if (this.window.remove(txid)) {
       this.counters.transactions_removed++;
-      this.dirty = true;
+      this.changed();
     }
   }
 
@@ -109,19 +159,96 @@ export class Orchestrator implements LiveFeed {
     for (const entry of entries) if (entry.firstSeen >= oldest) keep.set(entry.tx.txid, entry);
     for (const txid of [...this.window.txids()]) if (!keep.has(txid)) this.window.remove(txid);
     for (const [txid, entry] of keep) if (!this.window.has(txid)) this.window.add(entry.tx, entry.firstSeen);
+    this.changed();
+  }
+
+  private changed(): void {
     this.dirty = true;
+    this.coldCheckStale = true;
   }
 
   windowTxids(): Set<string> {
     return new Set(this.window.txids());
   }
 
-  /** The confirmed-block window price: the seed of the live estimate. */
-  setBlockWindowPrice(price: number | null): void {
+  /**
+   * The confirmed-block window price and its confidence. It is shown (LiveState.blockWindowPrice)
+   * whatever its confidence, and seeds the live estimate only when its confidence is at least
+   * MIN_SEED_CONFIDENCE; an unconfident one leaves the seed as it was.
+   */
+  setBlockWindowPrice(price: number | null, confidence: number): void {
     const usable = price !== null && Number.isFinite(price) && price > 0 ? price : null;
-    if (usable === this.blockWindowPrice) return;
-    this.blockWindowPrice = usable;
+    if (usable !== this.blockWindowPrice) {
+      this.blockWindowPrice = usable;
+      this.dirty = true;
+    }
+    if (usable === null || !(confidence >= MIN_SEED_CONFIDENCE)) return;
+    if (this.seed?.source === 'block-window' && this.seed.price === usable) return;
+    this.setSeed(
+      usable,
+      'block-window',
+      `the confirmed-block window price $${usable.toFixed(2)} at confidence ${confidence.toFixed(2)}`,
+    );
+  }
+
+  /**
+   * A seed to use until the chain gives a confident price: the history's last confident price after
+   * a restart, or the operator's --price-hint. Ignored once a confident block-window price or a cold
+   * check has set the seed. A nonsensical price is refused (RangeError).
+   */
+  setStartSeed(start: StartSeed): void {
+    if (!Number.isFinite(start.price) || start.price <= 0)
+      throw new RangeError(`a start seed must be a positive price, not ${start.price}`);
+    if (this.seed !== null && this.seed.source !== 'history' && this.seed.source !== 'hint') return;
+    this.setSeed(start.price, start.source, start.detail);
+  }
+
+  /** The price the live estimate is seeded with (null: a cold search). */
+  get seedPrice(): number | null {
+    return this.seed?.price ?? null;
+  }
+
+  private setSeed(price: number, source: SeedSource, detail: string): void {
+    this.seed = { price, source, since: this.now(), detail };
     this.dirty = true;
+    // A new seed from anything but the cold check is checked against the live window at once.
+    if (source !== 'cold-check') this.coldCheckDue = true;
+  }
+
+  /**
+   * An unseeded estimate of the live window. When it is confident and outside the seed's ±30 %
+   * range, the seeded search could never reach it: it becomes the seed. Returns whether it re-seeded.
+   */
+  private coldCheck(): boolean {
+    const now = this.now();
+    const cold = this.window.estimate({});
+    this.counters.cold_checks++;
+    this.coldCheckDue = false;
+    this.coldCheckStale = false;
+    this.lastColdCheck = {
+      at: now,
+      price: cold.ok ? cold.price : null,
+      confidence: cold.ok ? cold.confidence : 0,
+    };
+    const found = seedPrice(cold);
+    const seed = this.seed;
+    if (found === null || seed === null) return false;
+    if (Math.abs(Math.log(found / seed.price)) <= Math.log(SEED_RANGE)) return false;
+    this.counters.cold_check_reseeds++;
+    const ok = cold.ok ? cold.confidence : 0;
+    const detail =
+      `a cold check of the live window found $${found.toFixed(2)} at confidence ${ok.toFixed(2)}, ` +
+      `outside ±${Math.round((SEED_RANGE - 1) * 100)} % of the seed $${seed.price.toFixed(2)} (from ${describeSource(seed.source)})`;
+    this.setSeed(found, 'cold-check', detail);
+    this.log(`${detail}; re-seeding the live estimate with it`);
+    return true;
+  }
+
+  private coldCheckIsDue(): boolean {
+    if (this.seed === null || this.coldCheckSeconds === 0) return false;
+    if (this.coldCheckDue) return true;
+    if (!this.coldCheckStale) return false;
+    return this.lastColdCheck === null || this.now() >= this.lastColdCheck.at + this.coldCheckSeconds;
   }
 
   setConnection(connected: boolean, detail: string | null): void {
@@ -144,13 +271,14 @@ export class Orchestrator implements LiveFeed {
     const aged = this.window.removeOlderThan(this.now() - this.windowSeconds);
     if (aged > 0) {
       this.counters.transactions_aged_out += aged;
-      this.dirty = true;
+      this.changed();
     }
+    if (this.coldCheckIsDue()) this.coldCheck();
     if (!this.dirty) return null;
     this.dirty = false;
 
     const started = performance.now();
-    const estimate = this.window.estimate({ seed: this.blockWindowPrice ?? undefined });
+    const estimate = this.window.estimate({ seed: this.seed?.price ?? null });
     const estimateMs = performance.now() - started;
     this.counters.estimates++;
 
@@ -224,6 +352,13 @@ export class Orchestrator implements LiveFeed {
       lastEstimateAgeSeconds: this.state === null ? null : now - this.state.timestamp,
       detail: this.detail,
       counters: { ...this.counters },
+      seed: {
+        price: this.seed?.price ?? null,
+        source: this.seed?.source ?? null,
+        since: this.seed?.since ?? null,
+        detail: this.seed?.detail ?? null,
+        lastColdCheck: this.lastColdCheck === null ? null : { ...this.lastColdCheck },
+      },
     };
   }
 
@@ -245,5 +380,18 @@ export class Orchestrator implements LiveFeed {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     if (this.stopSource) await this.stopSource();
+  }
+}
+
+function describeSource(source: SeedSource): string {
+  switch (source) {
+    case 'block-window':
+      return 'the confirmed-block window';
+    case 'history':
+      return 'the history';
+    case 'cold-check':
+      return 'an earlier cold check';
+    case 'hint':
+      return '--price-hint';
   }
 }

@@ -3,10 +3,11 @@
 // warm-up (waited for, with status lines), network, ZMQ topics — and fails with one clear sentence
 // and a hint. start() subscribes, fills the window from the node (mempool + blocks of the last
 // `windowSeconds`), then keeps it in step (MempoolSync); the confirmed-block window price (last
-// 144 blocks) is computed in the background and seeds the live estimate.
+// 144 blocks) is computed in the background, shown, and seeds the live estimate when confident.
 
 import { OrchestratedFeed } from '../live/orchestrated-feed.ts';
-import { Orchestrator } from '../live/orchestrator.ts';
+import { Orchestrator, type StartSeed } from '../live/orchestrator.ts';
+import { MIN_SEED_CONFIDENCE } from '../oracle/seed-price.ts';
 import type { PriceWindow } from '../oracle/window.ts';
 import { type BlockPrice, BlockPrices } from './block-prices.ts';
 import { BlockSource } from './block-source.ts';
@@ -37,6 +38,10 @@ export interface NodeFeedOptions {
   window?: PriceWindow;
   /** ZMQ socket settings (reconnect timing, receive queue). */
   zmq?: ZmqListenerOptions;
+  /** Seconds between cold checks of the live window while it is seeded (0: off). Default 60. */
+  coldCheckSeconds?: number;
+  /** The seed until the chain gives a confident price (the history's last one, or --price-hint). */
+  startSeed?: StartSeed;
 }
 
 export class NodeFeed extends OrchestratedFeed {
@@ -76,6 +81,9 @@ export class NodeFeed extends OrchestratedFeed {
       windowSeconds,
       updateIntervalMs: options.updateIntervalMs,
       window: options.window,
+      coldCheckSeconds: options.coldCheckSeconds,
+      startSeed: options.startSeed,
+      log: this.status,
       start: () => this.startSource(),
       stop: () => this.stopSource(),
     });
@@ -85,11 +93,19 @@ export class NodeFeed extends OrchestratedFeed {
         ? new BlockWindowPrice(source, {
             blocks,
             onPrice: (price, estimate) => {
-              this.orchestrator.setBlockWindowPrice(price);
+              const confidence = estimate.ok ? estimate.confidence : 0;
+              this.orchestrator.setBlockWindowPrice(price, confidence);
+              const seed = this.orchestrator.seedPrice;
+              const fallback =
+                seed === null
+                  ? 'the live estimate searches without a seed'
+                  : `the live estimate keeps its seed $${seed.toFixed(2)}`;
               this.status(
                 price === null
-                  ? `the last ${blocks} blocks give no price: ${estimate.ok ? 'no estimate' : estimate.reason}; the live estimate searches without a seed`
-                  : `the last ${blocks} blocks price bitcoin at $${price.toFixed(2)}; seeding the live estimate with it`,
+                  ? `the last ${blocks} blocks give no price: ${estimate.ok ? 'no estimate' : estimate.reason}; ${fallback}`
+                  : confidence >= MIN_SEED_CONFIDENCE
+                    ? `the last ${blocks} blocks price bitcoin at $${price.toFixed(2)} (confidence ${confidence.toFixed(2)}); seeding the live estimate with it`
+                    : `the last ${blocks} blocks price bitcoin at $${price.toFixed(2)}, but only at confidence ${confidence.toFixed(2)} (below ${MIN_SEED_CONFIDENCE}): shown, not used as a seed; ${fallback}`,
               );
             },
             onProgress: (done, total) => {

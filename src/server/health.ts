@@ -1,6 +1,8 @@
 // Whether the service is healthy, from the feed's own report (pure): connected to its source, still
 // hearing from it, and estimating. In: FeedHealth and limits. Out: the /health body and its status
-// (200 healthy, 503 not). The body holds states and ages only, never a secret.
+// (200 healthy, 503 not). The body holds states and ages only, never a secret. It also says what
+// the live estimate is seeded with and what the last cold check of the live window found, so an
+// operator can see a re-seed (a wrong seed left) without reading the log.
 
 import type { FeedHealth } from '../live/feed.ts';
 
@@ -21,6 +23,15 @@ export interface HealthBody {
   window_size: number;
   last_estimate_age_seconds: number | null;
   detail: string | null;
+  /** The live estimate's seed: price null means a cold search. `reseeded_at` is Unix seconds. */
+  seed: {
+    price: number | null;
+    source: FeedHealth['seed']['source'];
+    reseeded_at: number | null;
+    detail: string | null;
+  };
+  /** The last cold (unseeded) check of the live window while seeded; null before the first. */
+  cold_check: { checked_at: number; price: number | null; confidence: number } | null;
   /** Why the status is "unhealthy"; empty when healthy. */
   problems: string[];
 }
@@ -50,6 +61,20 @@ export function healthReport(
       window_size: health.windowSize,
       last_estimate_age_seconds: roundAge(estimateAge),
       detail: health.detail,
+      seed: {
+        price: roundPrice(health.seed.price),
+        source: health.seed.source,
+        reseeded_at: health.seed.since,
+        detail: health.seed.detail,
+      },
+      cold_check:
+        health.seed.lastColdCheck === null
+          ? null
+          : {
+              checked_at: health.seed.lastColdCheck.at,
+              price: roundPrice(health.seed.lastColdCheck.price),
+              confidence: Math.round(health.seed.lastColdCheck.confidence * 10_000) / 10_000,
+            },
       problems,
     },
   };
@@ -57,4 +82,8 @@ export function healthReport(
 
 function roundAge(age: number | null): number | null {
   return age === null ? null : Math.round(age * 1000) / 1000;
+}
+
+function roundPrice(price: number | null): number | null {
+  return price === null ? null : Math.round(price * 100) / 100;
 }

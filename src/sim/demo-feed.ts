@@ -8,7 +8,7 @@
 import { readBlock } from '../bitcoin/block.ts';
 import { parseTransaction } from '../bitcoin/transaction.ts';
 import { OrchestratedFeed } from '../live/orchestrated-feed.ts';
-import { Orchestrator } from '../live/orchestrator.ts';
+import { Orchestrator, type StartSeed } from '../live/orchestrator.ts';
 import { ScaledClock, type SimClock } from './clock.ts';
 import { DEFAULT_DEMO_BLOCK_WINDOW, type DemoBlockPrice, DemoBlocks } from './demo-blocks.ts';
 import { DEFAULT_START_PRICE, DEFAULT_TX_PER_SECOND, DemoGenerator, type SimEvent } from './generator.ts';
@@ -51,6 +51,10 @@ export interface DemoFeedOptions {
   clock?: SimClock;
   /** Status lines for the operator's console. */
   onStatus?: (line: string) => void;
+  /** Seconds (simulated) between cold checks of the live window while it is seeded (0: off). Default 60. */
+  coldCheckSeconds?: number;
+  /** A seed until the demo blocks give a confident price (`--price-hint`). */
+  startSeed?: StartSeed;
 }
 
 function positive(name: string, value: number): number {
@@ -107,6 +111,9 @@ export class DemoFeed extends OrchestratedFeed {
       now: () => this.clock.now(),
       windowSeconds: this.windowSeconds,
       updateIntervalMs: options.updateIntervalMs,
+      coldCheckSeconds: options.coldCheckSeconds,
+      startSeed: options.startSeed,
+      log: this.status,
       start: () => this.startSource(),
       stop: () => this.stopSource(),
     });
@@ -180,7 +187,13 @@ export class DemoFeed extends OrchestratedFeed {
           const { price, txids } = this.blockPrices.add(block);
           this.orchestrator.markMined(txids, block.header.time);
           this.orchestrator.count('blocks_connected');
-          this.orchestrator.setBlockWindowPrice(this.blockPrices.windowPrice);
+          // windowPrice is already only a confident price (and only once enough blocks are held).
+          const windowPrice = this.blockPrices.windowPrice;
+          const windowEstimate = this.blockPrices.latestWindowEstimate;
+          this.orchestrator.setBlockWindowPrice(
+            windowPrice,
+            windowPrice !== null && windowEstimate?.ok ? windowEstimate.confidence : 0,
+          );
           for (const listener of this.blockListeners) listener(price);
           break;
         }

@@ -279,6 +279,25 @@ export class HistoryStore {
     return row === undefined ? null : { ...row };
   }
 
+  /**
+   * The newest estimate recorded at full resolution with confidence ≥ `minConfidence` and no older
+   * than `maxAgeSeconds` (counted back from the store's clock), if any: what a restart seeds the
+   * live estimate with. Hourly merged rows are left out: their price is a mean of estimates, not one.
+   */
+  lastConfidentEstimate(options: { minConfidence: number; maxAgeSeconds: number }): StoredEstimate | null {
+    this.assertOpen();
+    const { minConfidence, maxAgeSeconds } = options;
+    if (!Number.isFinite(minConfidence)) throw new RangeError('minConfidence must be a number');
+    if (!(maxAgeSeconds > 0)) throw new RangeError('maxAgeSeconds must be a positive number of seconds');
+    const row = this.db
+      .prepare(
+        `SELECT time AS timestamp, price, confidence, low, high, samples FROM estimates
+          WHERE resolution = 0 AND confidence >= ? AND time >= ? ORDER BY time DESC LIMIT 1`,
+      )
+      .get(minConfidence, this.now() - maxAgeSeconds) as StoredEstimate | undefined;
+    return row === undefined ? null : { ...row };
+  }
+
   blockPrice(hash: string): StoredBlockPrice | null {
     this.assertOpen();
     const row = this.blockByHash.get(hash.toLowerCase()) as StoredBlockPrice | undefined;

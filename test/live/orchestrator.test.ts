@@ -102,9 +102,9 @@ describe('Orchestrator', () => {
   it('ignores a nonsensical block-window price', () => {
     const { orchestrator } = fed(600);
     orchestrator.tick();
-    orchestrator.setBlockWindowPrice(Number.NaN);
+    orchestrator.setBlockWindowPrice(Number.NaN, 0.9);
     assert.equal(orchestrator.tick(), null);
-    orchestrator.setBlockWindowPrice(-5);
+    orchestrator.setBlockWindowPrice(-5, 0.9);
     assert.equal(orchestrator.tick(), null);
   });
 });

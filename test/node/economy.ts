@@ -87,6 +87,11 @@ export class Economy {
     buryBlocks?: number;
     /** Fresh addresses for later payments, two each (default: two per funding output, and 1,000 more). */
     addresses?: number;
+    /**
+     * Every funding UTXO of exactly this value (a one-wallet economy: every change output then lands
+     * just under it). Default: random values from 0.03 to 0.12 BTC.
+     */
+    fundingSats?: number;
   }): Promise<void> {
     const node = this.node;
     const past = Math.floor(Date.now() / 1000) - (options.hoursBack ?? 5) * 3600;
@@ -94,7 +99,8 @@ export class Economy {
     await node.call('setmocktime', past);
     await node.call('createwallet', 'w', false, false, '', false, true, true);
     const mineTo = await node.call<string>('getnewaddress');
-    const needBtc = (options.fundingOutputs * FUNDING_MAX_SATS) / 1e8;
+    const fundingSats = options.fundingSats;
+    const needBtc = (options.fundingOutputs * (fundingSats ?? FUNDING_MAX_SATS)) / 1e8;
     const matureNeeded = Math.ceil(needBtc / 25) + 2;
     await node.call('generatetoaddress', 100 + matureNeeded, mineTo);
 
@@ -111,7 +117,8 @@ export class Economy {
       script?: Buffer;
     }[] = [];
     for (let i = 0; i < options.fundingOutputs; i++) {
-      const sats = FUNDING_MIN_SATS + Math.floor(this.random() * (FUNDING_MAX_SATS - FUNDING_MIN_SATS));
+      const sats =
+        fundingSats ?? FUNDING_MIN_SATS + Math.floor(this.random() * (FUNDING_MAX_SATS - FUNDING_MIN_SATS));
       planned.push({ address: this.address(), sats });
     }
     for (const exact of options.exactUsd ?? []) {

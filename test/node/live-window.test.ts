@@ -19,6 +19,7 @@ import { addBlock } from '../../src/node/block-prices.ts';
 import { defaultEnvironment, resolveNodeConfig } from '../../src/node/node-config.ts';
 import { createNodeFeed, type NodeFeed } from '../../src/node/node-feed.ts';
 import { isRoundBitcoinAmount } from '../../src/oracle/round-bitcoin.ts';
+import { MIN_SEED_CONFIDENCE } from '../../src/oracle/seed-price.ts';
 import { PriceWindow } from '../../src/oracle/window.ts';
 import { Economy } from './economy.ts';
 import { bitcoindOrSkipReason, RegtestNode, sleep } from './regtest-node.ts';
@@ -217,12 +218,28 @@ describe('the live window against a regtest node', { skip, timeout: 240_000 }, (
     assert.ok(within(priced[0].price, PRICE_1), `the mined block alone prices ${priced[0].price}`);
   });
 
-  it("follows the driver's price when it moves, seeded by the block window price", async (t) => {
+  it("follows the driver's price when it moves; the block window seeds it only when confident", async (t) => {
+    // One mined block so far: its price is right and shown, but one regtest block is thin evidence,
+    // and only a confident block-window price may seed (a seed holds the search within ±30 %).
     await waitFor(
       'the block window price',
       () => within(feed.current()?.blockWindowPrice, PRICE_1, 0.02),
       20_000,
     );
+    const oneBlock = feed.blockWindow?.estimate;
+    assert.ok(oneBlock?.ok, 'the block window has an estimate');
+    const seedBefore = feed.health().seed;
+    t.diagnostic(
+      `one-block window: $${oneBlock.price.toFixed(2)} at confidence ${oneBlock.confidence.toFixed(3)}; seed ${JSON.stringify(seedBefore)}`,
+    );
+    if (oneBlock.confidence >= MIN_SEED_CONFIDENCE) {
+      assert.equal(seedBefore.source, 'block-window');
+      assert.equal(seedBefore.price, oneBlock.price);
+    } else {
+      assert.equal(seedBefore.source, null, 'an unconfident block-window price does not seed');
+      assert.equal(seedBefore.price, null);
+    }
+
     await economy.roundUsdPayments(600, PRICE_2);
     const ms = await waitFor(
       'a price within 1 % of the new price',
@@ -231,6 +248,30 @@ describe('the live window against a regtest node', { skip, timeout: 240_000 }, (
     );
     t.diagnostic(
       `moved to ${feed.current()?.price} (target ${PRICE_2}) in ${ms} ms; block window price ${feed.current()?.blockWindowPrice}`,
+    );
+
+    // The new payments mined: two blocks of payments give a confident block-window price, which seeds.
+    const [mined] = await node.mine(1);
+    await waitFor(
+      'a confident block-window price that seeds the live estimate',
+      () => feed.health().seed.source === 'block-window' && feed.blockWindow?.estimate?.ok === true,
+      20_000,
+    );
+    const twoBlocks = feed.blockWindow?.estimate;
+    assert.ok(twoBlocks?.ok);
+    assert.ok(twoBlocks.confidence >= MIN_SEED_CONFIDENCE);
+    const seed = feed.health().seed;
+    assert.equal(seed.price, twoBlocks.price);
+    assert.ok(within(seed.price, PRICE_2, 0.02), `seed ${seed.price} near ${PRICE_2}`);
+    // A new seed is checked against the live window at once by a cold search: it agrees here.
+    await waitFor('the cold check of the new seed', () => feed.health().seed.lastColdCheck !== null);
+    assert.equal(feed.health().counters.cold_check_reseeds, 0);
+    await waitFor(
+      'the seeded live price, with the block-window price shown',
+      () => feed.current()?.blockWindowPrice === twoBlocks.price && within(feed.current()?.price, PRICE_2),
+    );
+    t.diagnostic(
+      `after block ${mined.slice(0, 12)}…: block window $${twoBlocks.price.toFixed(2)} at confidence ${twoBlocks.confidence.toFixed(3)} seeds; live ${feed.current()?.price}; cold check ${JSON.stringify(feed.health().seed.lastColdCheck)}`,
     );
   });
 

@@ -1,10 +1,15 @@
 // `chainprice serve` against a real regtest node, as a user runs it: the node found from
 // --regtest/--datadir and its cookie, ZMQ discovered, the live price and the confirmed-block price
-// over HTTP, /health while the node is up and while it is gone, and a clean exit on SIGINT.
+// over HTTP, /health while the node is up and while it is gone, and a clean exit on SIGINT. The
+// data directory holds a history from an earlier run: the start is seeded from its last confident price.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { HistoryStore } from '../../src/store/history.ts';
 import { Economy } from './economy.ts';
 import { bitcoindOrSkipReason, freePort, RegtestNode, sleep } from './regtest-node.ts';
 
@@ -38,8 +43,15 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
   let base = '';
   let output = '';
   let minedHeight = 0;
+  const dataDir = mkdtempSync(join(tmpdir(), 'chainprice-serve-node-'));
 
   before(async () => {
+    // An earlier run's history: a confident price an hour ago, an unsure (wrong) one since.
+    const earlier = HistoryStore.open({ dataDir });
+    const now = Date.now() / 1000;
+    earlier.recordEstimate({ price: 48_500, confidence: 0.8, timestamp: now - 3_600 });
+    earlier.recordEstimate({ price: 4_850, confidence: 0.3, timestamp: now - 600 });
+    earlier.close();
     node = await RegtestNode.start((found as { bitcoind: string }).bitcoind);
     const economy = new Economy(node, 5);
     await economy.setup({ fundingOutputs: 400, buryBlocks: 144 });
@@ -56,7 +68,8 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
         'serve',
         '--port',
         String(port),
-        '--no-history',
+        '--data-dir',
+        dataDir,
         '--regtest',
         '--datadir',
         node.datadir,
@@ -79,9 +92,10 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
       await new Promise((resolve) => server?.once('exit', resolve));
     }
     await node?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('serves the live price and the block price from the node', async () => {
+  it('serves the live price and the block price from the node', async (t) => {
     await waitFor("a live price near the driver's", async () => {
       const { body } = await getJson(`${base}/api/v1/price`);
       return typeof body.price === 'number' && Math.abs(body.price / PRICE - 1) < 0.01;
@@ -90,6 +104,21 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
     assert.equal(health.status, 200, JSON.stringify(health.body));
     assert.equal(health.body.source, 'node');
     assert.deepEqual(health.body.node, { connected: true });
+    assert.match(
+      output,
+      /seeding the live estimate with the history's last confident price \$48500\.00 \(confidence 0\.80, 60 min old\)/,
+    );
+    const seed = health.body.seed as { price: number | null; source: string | null };
+    // The history's seed holds until the chain gives a confident price (the block window or a cold check).
+    assert.ok(
+      (seed.source === 'history' && seed.price === 48_500) ||
+        seed.source === 'block-window' ||
+        seed.source === 'cold-check',
+      JSON.stringify(health.body.seed),
+    );
+    t.diagnostic(
+      `seed ${JSON.stringify(health.body.seed)}; cold check ${JSON.stringify(health.body.cold_check)}`,
+    );
 
     const block = await getJson(`${base}/api/v1/blocks/${minedHeight}/price`);
     assert.equal(block.status, 200, JSON.stringify(block.body));

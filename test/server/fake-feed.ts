@@ -35,6 +35,7 @@ export class FakeFeed implements LiveFeed {
       lastEstimateAgeSeconds: null,
       detail: null,
       counters: {},
+      seed: { price: null, source: null, since: null, detail: null, lastColdCheck: null },
     };
   }
 

@@ -65,6 +65,25 @@ describe('options', () => {
     assert.equal(flags.demoSpeed, 60);
   });
 
+  test('--price-hint: optional, a price in dollars', () => {
+    assert.equal(parseServeArgs([], {}).priceHint, undefined);
+    assert.equal(parseServeArgs(['--price-hint', '65000'], {}).priceHint, 65_000);
+    assert.equal(parseServeArgs(['--price-hint=$97,250.5'], {}).priceHint, 97_250.5);
+    assert.equal(parseServeArgs(['--demo', '--price-hint', '6800'], {}).priceHint, 6_800);
+    for (const bad of ['sixty', '0', '-5', '5', '2e7', '']) {
+      assert.throws(
+        () => parseServeArgs([`--price-hint=${bad}`], {}),
+        (error: Error & { exitCode?: number; hint?: string }) =>
+          /^serve: --price-hint needs a price in US dollars per bitcoin from 10 to 10,000,000, not ".*"$/.test(
+            error.message,
+          ) &&
+          /never needed/.test(error.hint ?? '') &&
+          error.exitCode === 2,
+        bad,
+      );
+    }
+  });
+
   test('node flags are passed on', () => {
     const o = parseServeArgs(['--regtest', '--rpc-port', '18443'], {});
     assert.deepEqual(o.node, { network: 'regtest', rpcPort: '18443' });
