@@ -25,6 +25,11 @@ register(
   'price one UTC day (YYYY-MM-DD) from the blocks of your node',
   () => import('./commands/day.ts'),
 );
+register(
+  'history',
+  "build or show the price of every block and day of your node's chain",
+  () => import('./commands/history.ts'),
+);
 register('estimate', 'estimate the price from raw block files', () => import('./commands/estimate.ts'));
 register('eval', 'judge the estimator on the real dev blocks', () => import('./commands/eval.ts'));
 register(

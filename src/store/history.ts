@@ -214,6 +214,12 @@ export class HistoryStore {
     this.compact();
   }
 
+  /** The open database, shared with the chain's price history tables (src/history/history-tables.ts). */
+  get database(): Database {
+    this.assertOpen();
+    return this.db;
+  }
+
   /**
    * Records the estimate when it has a price and at least `intervalSeconds` passed since the last
    * recorded one (also across restarts). Returns whether it was written.

@@ -1,0 +1,123 @@
+// History build throughput on real blocks framed as a node's block files: the dev blocks written as
+// blk*.dat with XOR on, repeated to --gb gigabytes (default 2) in a temp dir (deleted at the end).
+// Measures (a) scanning every file's frames and headers (the index), (b) pricing days of blocks read
+// from the files (day window + each block seeded) on 1 and on N worker threads, over --price-mb of
+// the data per run. Prints MB/s per core and writes bench/results/history.json.
+//
+//   node bench/history.ts [--gb 2] [--price-mb 400] [--workers 2]
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ScannedBlock, scanBlockFile } from '../src/history/blk-file.ts';
+import { magicOf } from '../src/history/blk-format.ts';
+import { readXorKey } from '../src/history/block-files.ts';
+import type { JobBlock } from '../src/history/price-worker.ts';
+import { WorkerPool } from '../src/history/worker-pool.ts';
+import { REAL_DATA_MISSING, readRealBlock, realBlocks } from '../test/bitcoin/real-data.ts';
+import { frameBlocks } from '../test/history/blk-fixture.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!(v > 0)) {
+    console.error(`history bench: ${name} needs a positive number`);
+    process.exit(2);
+  }
+  return v;
+};
+const gb = opt('--gb', 2);
+const priceMb = opt('--price-mb', 400);
+const workers = opt('--workers', availableParallelism());
+const BLOCKS_PER_DAY = 8;
+const FILE_BYTES = 128 * 1024 * 1024;
+
+const results = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(results, { recursive: true });
+const manifest = realBlocks();
+if (manifest === null) {
+  console.log(`history bench: skipped, ${REAL_DATA_MISSING}`);
+  process.exit(0);
+}
+const blocks = manifest.map(readRealBlock);
+const key = Uint8Array.from([0x5c, 0x13, 0xa7, 0x02, 0xee, 0x41, 0x9b, 0x70]);
+const dir = mkdtempSync(join(tmpdir(), 'chainprice-bench-blocks-'));
+const cleanup = () => rmSync(dir, { recursive: true, force: true });
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+
+try {
+  // Write: whole copies of the dev blocks, as many files of ≤128 MB as it takes.
+  writeFileSync(join(dir, 'xor.dat'), key);
+  const target = gb * 1e9;
+  let written = 0;
+  let fileNo = 0;
+  let t = performance.now();
+  while (written < target) {
+    const group: Uint8Array[] = [];
+    let size = 0;
+    for (let i = 0; size < FILE_BYTES - 4_000_008 && written + size < target; i = (i + 1) % blocks.length) {
+      group.push(blocks[i]);
+      size += blocks[i].length + 8;
+    }
+    writeFileSync(join(dir, `blk${String(fileNo++).padStart(5, '0')}.dat`), frameBlocks(group, 'main', key));
+    written += size;
+  }
+  console.log(
+    `wrote ${(written / 1e9).toFixed(2)} GB in ${fileNo} blk files (XOR on) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+
+  // (a) The index: every file's frames and headers.
+  t = performance.now();
+  const found: ScannedBlock[] = [];
+  const xor = readXorKey(dir);
+  for (let i = 0; i < fileNo; i++)
+    found.push(
+      ...scanBlockFile(join(dir, `blk${String(i).padStart(5, '0')}.dat`), magicOf('main'), xor).blocks,
+    );
+  const scanSeconds = (performance.now() - t) / 1000;
+  const scannedBytes = found.reduce((s, b) => s + b.length, 0);
+  console.log(
+    `index: ${found.length} blocks, ${(scannedBytes / 1e6).toFixed(0)} MB of blocks in ${scanSeconds.toFixed(2)} s (${(scannedBytes / 1e6 / scanSeconds).toFixed(0)} MB/s of block data indexed)`,
+  );
+
+  // (b) Pricing days read from the files.
+  const days: JobBlock[][] = [];
+  let take = 0;
+  for (let i = 0; i < found.length && take < priceMb * 1e6; i += BLOCKS_PER_DAY) {
+    const day = found.slice(i, i + BLOCKS_PER_DAY).map((b, j) => ({
+      height: i + j,
+      hash: b.hash,
+      time: b.time,
+      location: { path: b.path, offset: b.offset, length: b.length },
+    }));
+    days.push(day);
+    take += day.reduce((s, b) => s + (b.location?.length ?? 0), 0);
+  }
+  const runs: { workers: number; mbPerSecond: number; perCore: number; seconds: number }[] = [];
+  for (const n of [...new Set([1, workers])]) {
+    const pool = new WorkerPool(n);
+    t = performance.now();
+    const all = await Promise.all(
+      days.map((blocks, id) => pool.run({ id, day: `d${id}`, blocks, key: xor, carried: null })),
+    );
+    const seconds = (performance.now() - t) / 1000;
+    await pool.close();
+    if (all.some((r) => !r.ok)) throw new Error('a day failed to price');
+    const mbps = take / 1e6 / seconds;
+    runs.push({ workers: n, mbPerSecond: mbps, perCore: mbps / n, seconds });
+    console.log(
+      `pricing ${(take / 1e6).toFixed(0)} MB (${days.length} days of ${BLOCKS_PER_DAY} blocks) on ${n} worker${n > 1 ? 's' : ''}: ${seconds.toFixed(1)} s, ${mbps.toFixed(1)} MB/s, ${(mbps / n).toFixed(1)} MB/s per core`,
+    );
+  }
+  writeFileSync(
+    join(results, 'history.json'),
+    `${JSON.stringify({ gb, files: fileNo, blocks: found.length, scanSeconds, scannedBytes, priceBytes: take, runs, cores: availableParallelism() }, null, 2)}\n`,
+  );
+} finally {
+  cleanup();
+}

@@ -1,0 +1,255 @@
+// `chainprice history build|show`: build prices every block and every UTC day of the node's active
+// chain into the history database (block files when readable, else RPC; resumable, reorg-safe,
+// parallel), with progress on stderr and a summary at the end; show prints the stored days or
+// blocks as a table, CSV or JSON. In: the arguments. Out: the exit code.
+
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { BlockFiles } from '../history/block-files.ts';
+import { parseRangeValue, resolveRange } from '../history/build-range.ts';
+import { dayOf } from '../history/day-pricing.ts';
+import { buildHistory } from '../history/history-build.ts';
+import { blocksCsv, daysCsv } from '../history/history-csv.ts';
+import { HistoryTables } from '../history/history-tables.ts';
+import { formatDuration, progressBar } from '../history/progress-bar.ts';
+import { WorkerPool } from '../history/worker-pool.ts';
+import { BlockSource } from '../node/block-source.ts';
+import { datadirSubfolder } from '../node/network.ts';
+import { formatUsd } from '../node/node-command.ts';
+import { resolveNodeConfig } from '../node/node-config.ts';
+import { connectToNode } from '../node/node-connection.ts';
+import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
+import { HistoryStore } from '../store/history.ts';
+import { type Command, EXIT, UserError } from './command.ts';
+
+const HELP = `Usage: chainprice history build [--from HEIGHT|YYYY-MM-DD] [--to HEIGHT|YYYY-MM-DD] [options]
+       chainprice history show [--from …] [--to …] [--blocks] [--csv | --json] [--data-dir DIR]
+
+build: prices every block and every UTC day of your node's active chain (the
+whole chain by default) and stores them in the history database. Whole days
+are priced: a range is widened to the days it touches. A day pools all its
+blocks in one window; each block is priced alone, seeded by its day's price
+(or the last confident day's). Stop it at any time and run it again: it goes
+on where it stopped, skips what is current, and replaces the rows of blocks a
+reorg replaced. Blocks are read from the node's blk*.dat files when chainprice
+can read them (never written), else over RPC.
+
+  --workers N          worker threads (default: the machine's cores)
+  --blocks-dir DIR     the node's blocks directory (default DATADIR[/network]/blocks)
+  --block-files MODE   auto (default: files when readable), on (files or fail), off (RPC only)
+  --data-dir DIR       where the history is kept (default ~/.chainprice; CHAINPRICE_DATA_DIR)
+
+show: prints the stored history: days by default (--from/--to as dates or
+heights), or blocks with --blocks; as a table, --csv or --json.
+
+${NODE_FLAGS_HELP}`;
+
+interface Parsed {
+  sub: 'build' | 'show';
+  from?: string;
+  to?: string;
+  workers?: number;
+  blocksDir?: string;
+  blockFiles: 'auto' | 'on' | 'off';
+  dataDir?: string;
+  blocks: boolean;
+  format: 'table' | 'csv' | 'json';
+}
+
+function usage(message: string): UserError {
+  return new UserError(`history: ${message}`, { hint: 'chainprice history --help', exitCode: EXIT.usage });
+}
+
+function parse(rest: string[]): Parsed {
+  const [sub, ...args] = rest;
+  if (sub !== 'build' && sub !== 'show')
+    throw usage(sub === undefined ? 'build or show?' : `unknown subcommand "${sub}"`);
+  const out: Parsed = {
+    sub,
+    blockFiles: 'auto',
+    blocks: false,
+    format: 'table',
+    dataDir: process.env.CHAINPRICE_DATA_DIR || undefined,
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq >= 0) return arg.slice(eq + 1);
+      const v = args[++i];
+      if (v === undefined) throw usage(`${name} needs a value`);
+      return v;
+    };
+    switch (name) {
+      case '--from':
+        out.from = value();
+        break;
+      case '--to':
+        out.to = value();
+        break;
+      case '--workers': {
+        const v = value();
+        if (!/^\d{1,3}$/.test(v)) throw usage(`--workers "${v}" is not a number of threads`);
+        out.workers = Number(v);
+        break;
+      }
+      case '--blocks-dir':
+        out.blocksDir = value();
+        break;
+      case '--block-files': {
+        const v = value();
+        if (v !== 'auto' && v !== 'on' && v !== 'off')
+          throw usage(`--block-files is auto, on or off, not "${v}"`);
+        out.blockFiles = v;
+        break;
+      }
+      case '--data-dir':
+        out.dataDir = value();
+        break;
+      case '--blocks':
+        out.blocks = true;
+        break;
+      case '--csv':
+        out.format = 'csv';
+        break;
+      case '--json':
+        out.format = 'json';
+        break;
+      default:
+        throw usage(`unknown option ${arg}`);
+    }
+  }
+  return out;
+}
+
+async function build(parsed: Parsed, flags: ReturnType<typeof takeNodeFlags>['flags']): Promise<number> {
+  const from = parseRangeValue('--from', parsed.from);
+  const to = parseRangeValue('--to', parsed.to);
+  const config = resolveNodeConfig(flags);
+  const store = HistoryStore.open({ dataDir: parsed.dataDir, source: 'node' });
+  const tables = new HistoryTables(store.database);
+  const { rpc } = await connectToNode(config, {
+    onStatus: (line) => process.stderr.write(`chainprice: ${line}\n`),
+  });
+  const pool = new WorkerPool(parsed.workers ?? availableParallelism());
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const bar = progressBar();
+  try {
+    const source = new BlockSource(rpc);
+    let files: BlockFiles | null = null;
+    if (parsed.blockFiles !== 'off') {
+      const dir = parsed.blocksDir ?? join(config.datadir, datadirSubfolder(config.network), 'blocks');
+      try {
+        files = BlockFiles.open(dir, config.network);
+        const summary = files.refresh();
+        process.stderr.write(
+          `chainprice: reading blocks from ${dir} (${summary.files} files, ${summary.blocks.toLocaleString('en-US')} blocks, XOR ${files.obfuscated ? 'on' : 'off'})\n`,
+        );
+      } catch (error) {
+        if (parsed.blockFiles === 'on' || !(error instanceof UserError)) throw error;
+        process.stderr.write(`chainprice: ${error.message} Reading blocks over RPC instead.\n`);
+        files = null;
+      }
+    }
+    const tip = await source.tipHeight();
+    const range = await resolveRange(source, tip, from, to);
+    const summary = await buildHistory({
+      source,
+      rpc,
+      files,
+      tables,
+      pool,
+      from: range.from,
+      to: range.to,
+      onProgress: bar.update,
+      signal: controller.signal,
+    });
+    bar.end();
+    const rate = summary.seconds > 0 ? summary.bytesPriced / 1e6 / summary.seconds : 0;
+    const stopped = controller.signal.aborted ? 'stopped (run it again to go on): ' : '';
+    console.log(
+      `history: ${stopped}${summary.days} days in heights ${summary.firstHeight ?? '-'}–${summary.lastHeight ?? '-'} (tip ${summary.tipHeight}); ` +
+        `priced ${summary.daysPriced} days and ${summary.blocksPriced.toLocaleString('en-US')} blocks ` +
+        `(${(summary.bytesPriced / 1e6).toFixed(1)} MB, ${summary.fromFiles} from files, ${summary.fromRpc} over RPC) ` +
+        `in ${formatDuration(summary.seconds)} (${rate.toFixed(1)} MB/s on ${Math.max(1, pool.size)} threads)` +
+        (summary.replacedDays.length > 0
+          ? `; replaced ${summary.replacedDays.length} days after a reorg`
+          : '') +
+        `; history in ${store.path}`,
+    );
+    return controller.signal.aborted ? EXIT.failure : EXIT.ok;
+  } finally {
+    bar.end();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await pool.close();
+    rpc.close();
+    store.close();
+  }
+}
+
+function show(parsed: Parsed): number {
+  const store = HistoryStore.open({ dataDir: parsed.dataDir, source: 'node' });
+  try {
+    const tables = new HistoryTables(store.database);
+    const from = parseRangeValue('--from', parsed.from);
+    const to = parseRangeValue('--to', parsed.to);
+    if (parsed.blocks) {
+      const lo = typeof from === 'number' ? from : 0;
+      const hi = typeof to === 'number' ? to : Number.MAX_SAFE_INTEGER;
+      const fromTime = typeof from === 'string' ? Date.parse(`${from}T00:00:00Z`) / 1000 : 0;
+      const toTime =
+        typeof to === 'string' ? Date.parse(`${to}T00:00:00Z`) / 1000 + 86_399 : Number.MAX_SAFE_INTEGER;
+      const rows = tables
+        .blocksByHeight(lo, hi, Number.MAX_SAFE_INTEGER)
+        .filter((b) => b.time >= fromTime && b.time <= toTime);
+      if (parsed.format === 'csv') process.stdout.write(blocksCsv(rows));
+      else if (parsed.format === 'json') console.log(JSON.stringify(rows, null, 2));
+      else
+        for (const b of rows)
+          console.log(
+            `${b.height} ${b.day} ${b.price === null ? 'no estimate'.padStart(14) : formatUsd(b.price).padStart(14)}  confidence ${b.confidence.toFixed(2)}  ${b.outputsUsed}/${b.candidates} outputs`,
+          );
+      return rows.length === 0 ? EXIT.failure : EXIT.ok;
+    }
+    const day = (v: number | string | undefined, fallback: string): string =>
+      typeof v === 'string' ? v : typeof v === 'number' ? (heightDay(tables, v) ?? fallback) : fallback;
+    const rows = tables.days(day(from, '0000-00-00'), day(to, '9999-99-99'));
+    if (parsed.format === 'csv') process.stdout.write(daysCsv(rows));
+    else if (parsed.format === 'json') console.log(JSON.stringify(rows, null, 2));
+    else
+      for (const d of rows)
+        console.log(
+          `${d.day} ${d.price === null ? 'no estimate'.padStart(14) : formatUsd(d.price).padStart(14)}  confidence ${d.confidence.toFixed(2)}  ${d.blocks} blocks  ${d.outputsUsed}/${d.candidates} outputs`,
+        );
+    if (rows.length === 0)
+      process.stderr.write(
+        'chainprice: no days stored in that range; build them with "chainprice history build"\n',
+      );
+    return rows.length === 0 ? EXIT.failure : EXIT.ok;
+  } finally {
+    store.close();
+  }
+}
+
+function heightDay(tables: HistoryTables, height: number): string | null {
+  const [row] = tables.blocksByHeight(height, height, 1);
+  return row ? dayOf(row.time) : null;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { flags, rest } = takeNodeFlags(args);
+  const parsed = parse(rest);
+  return parsed.sub === 'build' ? build(parsed, flags) : show(parsed);
+}
+
+export const command: Command = {
+  name: 'history',
+  summary: "build or show the price of every block and day of your node's chain",
+  help: HELP,
+  run,
+};

@@ -1,0 +1,144 @@
+// The prices of one UTC day and of each of its blocks, pure: the day's blocks (bytes from a
+// callback, so files are read twice rather than held) and the seed carried from the last confident
+// day before it in; the day's price and each block's price out. The day pools all its blocks in
+// one PriceWindow (the estimator the live service uses), cold. Each block is then priced alone,
+// seeded by the neighbouring confident price: its own day's when that is confident, else the
+// carried one; with neither, cold. So a block's price depends only on its day's blocks and the
+// carried seed, never on how the build was split between workers or runs.
+
+import { readBlock } from '../bitcoin/block.ts';
+import { seedPrice } from '../oracle/seed-price.ts';
+import { type Estimate, PriceWindow } from '../oracle/window.ts';
+
+export interface DayBlock {
+  height: number;
+  hash: string;
+  /** Header time, Unix seconds. */
+  time: number;
+}
+
+export interface PricedBlock extends DayBlock {
+  price: number | null;
+  confidence: number;
+  candidates: number;
+  outputsUsed: number;
+  transactions: number;
+  /** Serialized size. */
+  bytes: number;
+  /** The seed its search used (null: a cold search). */
+  seed: number | null;
+}
+
+export interface PricedDay {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  /** Unix seconds of the day's start. */
+  start: number;
+  price: number | null;
+  confidence: number;
+  blocks: number;
+  candidates: number;
+  outputsUsed: number;
+  transactions: number;
+  firstHeight: number;
+  lastHeight: number;
+  bytes: number;
+}
+
+/** The UTC date of a Unix time, YYYY-MM-DD. */
+export function dayOf(time: number): string {
+  return new Date(time * 1000).toISOString().slice(0, 10);
+}
+
+/** Unix seconds of the start of a YYYY-MM-DD UTC day. */
+export function dayStart(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`) / 1000;
+}
+
+export class BlockHashMismatch extends Error {
+  readonly hash: string;
+  constructor(expected: string, found: string) {
+    super(`the bytes read for block ${expected} are block ${found}`);
+    this.name = 'BlockHashMismatch';
+    this.hash = expected;
+  }
+}
+
+function fill(window: PriceWindow, bytes: Uint8Array, block: DayBlock): { transactions: number } {
+  const parsed = readBlock(bytes);
+  if (parsed.header.hash !== block.hash) throw new BlockHashMismatch(block.hash, parsed.header.hash);
+  let transactions = 0;
+  for (const tx of parsed.transactions()) {
+    window.add(tx, block.time);
+    transactions++;
+  }
+  return { transactions };
+}
+
+function counts(estimate: Estimate): { price: number | null; confidence: number; outputsUsed: number } {
+  return estimate.ok
+    ? { price: estimate.price, confidence: estimate.confidence, outputsUsed: estimate.outputsUsed }
+    : { price: null, confidence: 0, outputsUsed: 0 };
+}
+
+/** The day's own pooled estimate: one pass over its blocks. */
+export function priceDayWindow(
+  day: string,
+  blocks: readonly DayBlock[],
+  bytesOf: (block: DayBlock) => Uint8Array,
+): { day: PricedDay; estimate: Estimate } {
+  const window = new PriceWindow();
+  let transactions = 0;
+  let size = 0;
+  for (const block of blocks) {
+    const bytes = bytesOf(block);
+    size += bytes.length;
+    transactions += fill(window, bytes, block).transactions;
+  }
+  const estimate = window.estimate();
+  return {
+    estimate,
+    day: {
+      day,
+      start: dayStart(day),
+      ...counts(estimate),
+      candidates: estimate.candidates,
+      blocks: blocks.length,
+      transactions,
+      firstHeight: Math.min(...blocks.map((b) => b.height)),
+      lastHeight: Math.max(...blocks.map((b) => b.height)),
+      bytes: size,
+    },
+  };
+}
+
+/** Each block alone, seeded with `seed` (null: cold). */
+export function priceBlocks(
+  blocks: readonly DayBlock[],
+  seed: number | null,
+  bytesOf: (block: DayBlock) => Uint8Array,
+): PricedBlock[] {
+  const out: PricedBlock[] = [];
+  for (const block of blocks) {
+    const window = new PriceWindow();
+    const bytes = bytesOf(block);
+    const { transactions } = fill(window, bytes, block);
+    const estimate = window.estimate({ seed });
+    out.push({
+      height: block.height,
+      hash: block.hash,
+      time: block.time,
+      ...counts(estimate),
+      candidates: estimate.candidates,
+      transactions,
+      bytes: bytes.length,
+      seed,
+    });
+  }
+  return out;
+}
+
+/** The seed for the day's blocks: the day's own price when confident, else the carried one. */
+export function blockSeed(dayEstimate: Estimate, carried: number | null): number | null {
+  return seedPrice(dayEstimate) ?? carried;
+}

@@ -1,0 +1,89 @@
+// Day and block pricing on the four consecutive real blocks 831328–831331 (one pooled window, then
+// each block seeded by the pooled price), read from blk files: the pooled day is confident, each
+// block's search is seeded with it, and a block's seeded price is the cold one where that is confident.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { readBlockAt } from '../../src/history/blk-file.ts';
+import { BlockFiles } from '../../src/history/block-files.ts';
+import { blockSeed, priceBlocks, priceDayWindow } from '../../src/history/day-pricing.ts';
+import { runDayJob } from '../../src/history/price-worker.ts';
+import { MIN_SEED_CONFIDENCE } from '../../src/oracle/seed-price.ts';
+import { REAL_DATA_MISSING, readRealBlock, realBlocks } from '../bitcoin/real-data.ts';
+import { writeBlkDir } from './blk-fixture.ts';
+
+const manifest = realBlocks();
+const run = manifest?.filter((b) => b.height >= 831_328 && b.height <= 831_331) ?? [];
+const skip = manifest === null ? REAL_DATA_MISSING : false;
+const KEY = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+
+describe('day and block pricing on real consecutive blocks', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chainprice-day-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('pools the day, seeds each block with it, and reads the same from a worker job', () => {
+    assert.equal(run.length, 4);
+    writeBlkDir(dir, run.map(readRealBlock), { key: KEY });
+    const files = BlockFiles.open(dir, 'main');
+    files.refresh();
+    const blocks = run.map((b) => {
+      const at = files.locate(b.hash);
+      assert.ok(at);
+      return { height: b.height, hash: b.hash, time: at.time };
+    });
+    const bytesOf = (b: { hash: string }) =>
+      readBlockAt(files.locate(b.hash) as NonNullable<ReturnType<typeof files.locate>>, files.key);
+    const { day, estimate } = priceDayWindow('2024-02-21', blocks, bytesOf);
+    assert.ok(
+      estimate.ok && estimate.confidence >= MIN_SEED_CONFIDENCE,
+      `pooled confidence ${day.confidence}`,
+    );
+    assert.ok(day.price !== null && day.price > 40_000 && day.price < 60_000, `day price ${day.price}`);
+    assert.equal(day.blocks, 4);
+    const seed = blockSeed(estimate, null);
+    assert.equal(seed, day.price);
+    const seeded = priceBlocks(blocks, seed, bytesOf);
+    const cold = priceBlocks(blocks, null, bytesOf);
+    for (const [i, b] of seeded.entries()) {
+      assert.equal(b.seed, seed);
+      assert.equal(b.candidates, cold[i].candidates);
+      assert.ok(
+        b.price === null || Math.abs(b.price / (seed as number) - 1) < 0.3,
+        `block ${b.height} within the seed's range`,
+      );
+      if (cold[i].price !== null && cold[i].confidence >= MIN_SEED_CONFIDENCE)
+        assert.equal(b.price, cold[i].price);
+    }
+    assert.equal(
+      day.transactions,
+      seeded.reduce((s, b) => s + b.transactions, 0),
+    );
+    // The worker's job gives exactly these rows, from file locations.
+    const result = runDayJob({
+      id: 1,
+      day: '2024-02-21',
+      key: files.key,
+      blocks: blocks.map((b) => ({ ...b, location: files.locate(b.hash) })),
+    });
+    assert.ok(result.ok);
+    assert.deepEqual(result.day, day);
+    assert.deepEqual(result.blocks, seeded);
+  });
+
+  it('a block whose bytes are another block is refused (the files changed under us)', () => {
+    const files = BlockFiles.open(dir, 'main');
+    files.refresh();
+    const wrong = files.locate(run[1].hash);
+    const result = runDayJob({
+      id: 2,
+      day: '2024-02-21',
+      key: files.key,
+      blocks: [{ height: run[0].height, hash: run[0].hash, time: 0, location: wrong }],
+    });
+    assert.equal(result.ok, false);
+    assert.ok(!result.ok && result.hash === run[0].hash && /are block/.test(result.message));
+  });
+});
