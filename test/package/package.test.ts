@@ -125,6 +125,35 @@ describe('the npm package', { timeout: 600_000 }, () => {
     assert.ok(packed.size <= MAX_PACKED_BYTES, `packed size ${packed.size} B > ${MAX_PACKED_BYTES} B`);
   });
 
+  test('no compiled module names a .ts file (Node strips no types under node_modules)', () => {
+    const root = join(prefix, 'lib', 'node_modules', PKG.name);
+    const offenders: string[] = [];
+    for (const file of packed.files.map((f) => f.path).filter((p) => /\.c?js$/.test(p))) {
+      const code = readFileSync(join(root, file), 'utf8');
+      for (const match of code.matchAll(/['"`](\.{1,2}\/[^'"`\s]*\.ts)['"`]/g))
+        if (!match[1].endsWith('.d.ts')) offenders.push(`${file}: ${match[1]}`);
+    }
+    assert.deepEqual(offenders, [], 'a relative .ts path left in the build (e.g. new URL(...) or a Worker)');
+  });
+
+  test("history's worker threads start from the installed package and price a real day", {
+    skip: NO_BLOCK,
+  }, () => {
+    const script = [
+      `import { WorkerPool } from ${JSON.stringify(join(prefix, 'lib', 'node_modules', PKG.name, 'dist/src/history/worker-pool.js'))};`,
+      "import { readFileSync } from 'node:fs';",
+      'const pool = new WorkerPool(1);',
+      `const bytes = new Uint8Array(readFileSync(${JSON.stringify(BLOCK)}));`,
+      "const block = { height: 830000, hash: '000000000000000000011d55599ed27d7efca05f5849b755319c89eb2cffbc1f', time: 1707675457, bytes };",
+      "const result = await pool.run({ id: 1, day: '2024-02-11', blocks: [block], key: null, carried: null });",
+      'await pool.close();',
+      'console.log(JSON.stringify(result.ok ? result.day.price : result));',
+    ].join('\n');
+    writeFileSync(join(work, 'worker.mjs'), script);
+    const price = Number(ok(process.execPath, ['worker.mjs'], work).stdout.trim());
+    assert.ok(price > 40_000 && price < 60_000, `the day's price from a worker thread: ${price}`);
+  });
+
   test('chainprice --version and --help', () => {
     assert.equal(ok(bin, ['--version'], work).stdout.trim(), PKG.version);
     assert.match(ok(bin, ['--help'], work).stdout, /^Usage: chainprice COMMAND/m);
