@@ -11,6 +11,7 @@ import type { NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
 import type { BlockPrice, BlockPriceReader, HistoryReader } from '../server/readers.ts';
+import type { Database } from '../store/sqlite.ts';
 import { type Command, EXIT, UserError } from './command.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -352,6 +353,13 @@ async function run(args: string[]): Promise<number> {
   const port = (app.server.address() as AddressInfo).port;
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}/`;
+  const background = new AbortController();
+  const chainHistory =
+    history === undefined
+      ? Promise.resolve()
+      : keepChainHistory(options, source, history, status, background.signal).catch((error: unknown) =>
+          status(`the chain price history stopped: ${(error as Error).message}`),
+        );
   status(
     `serving the ${options.demo ? 'demo' : 'node'} price on ${url}${options.token ? '?token=… (add your token)' : ''}` +
       (history ? ` — history in ${history.path}` : ''),
@@ -371,6 +379,8 @@ async function run(args: string[]): Promise<number> {
     status(`${signal}: closing connections and stopping`);
     stopping = (async () => {
       for (const unsubscribe of unsubscribers) unsubscribe();
+      background.abort();
+      await chainHistory;
       await app.close();
       await source.feed.stop();
       history?.close();
@@ -394,6 +404,35 @@ async function run(args: string[]): Promise<number> {
   await stopped;
   status('stopped');
   return EXIT.ok;
+}
+
+/**
+ * The chain's price history beside the live price, in the background (never delaying it): the demo
+ * simulates months of past days into its own database; a node's is kept current (node-history.ts).
+ */
+async function keepChainHistory(
+  options: ServeOptions,
+  source: Source,
+  history: History,
+  status: (line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const { HistoryTables } = await import('../history/history-tables.ts');
+  const tables = new HistoryTables((history as unknown as { database: Database }).database);
+  if (options.demo) {
+    const { buildDemoHistory } = await import('../sim/demo-history.ts');
+    status('demo: simulating months of past days for the History view');
+    await buildDemoHistory({
+      tables,
+      endTime: Date.now() / 1000,
+      seed: options.demoSeed,
+      endPrice: options.demoPrice,
+      onStatus: status,
+      signal,
+    });
+    return;
+  }
+  void source;
 }
 
 export const command: Command = {
