@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
 import type { StartSeed } from '../live/orchestrator.ts';
 import type { ConfidentHistory } from '../live/start-seed.ts';
-import type { NodeFlags } from '../node/node-config.ts';
+import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
+import type { RpcClient } from '../node/rpc-client.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
 import type { BlockPrice, BlockPriceReader, HistoryReader } from '../server/readers.ts';
 import type { Database } from '../store/sqlite.ts';
@@ -198,6 +199,8 @@ interface Source {
   onBlock?: (listener: (block: BlockPrice) => void) => () => void;
   /** Seeds the live estimate until the chain gives a confident price (before start). */
   setStartSeed: (seed: StartSeed) => void;
+  /** The node (node mode): the chain's price history is kept current from it. */
+  node?: { rpc: RpcClient; config: NodeConfig };
 }
 
 async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
@@ -227,6 +230,7 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
       blocks: feed.blockPrices,
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
+      node: { rpc: feed.rpc, config: feed.config },
     };
   } catch (error) {
     if (error instanceof UserError) {
@@ -408,7 +412,8 @@ async function run(args: string[]): Promise<number> {
 
 /**
  * The chain's price history beside the live price, in the background (never delaying it): the demo
- * simulates months of past days into its own database; a node's is kept current (node-history.ts).
+ * simulates months of past days into its own database; a node's recent days are built and kept
+ * current as blocks arrive (src/history/node-history.ts). Ends when `signal` aborts (shutdown).
  */
 async function keepChainHistory(
   options: ServeOptions,
@@ -432,7 +437,20 @@ async function keepChainHistory(
     });
     return;
   }
-  void source;
+  if (source.node === undefined) return;
+  const { NodeHistory } = await import('../history/node-history.ts');
+  const keeper = new NodeHistory({
+    rpc: source.node.rpc,
+    network: source.node.config.network,
+    datadir: source.node.config.datadir,
+    tables,
+    log: status,
+  });
+  keeper.start();
+  const unsubscribe = source.onBlock?.(() => keeper.update());
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  unsubscribe?.();
+  await keeper.stop();
 }
 
 export const command: Command = {
