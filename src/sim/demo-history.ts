@@ -14,7 +14,7 @@ import { seedPrice } from '../oracle/seed-price.ts';
 import { DEFAULT_SEED, DEFAULT_START_HEIGHT, DEFAULT_START_PRICE, DemoGenerator } from './generator.ts';
 import type { TxKind } from './mix.ts';
 
-/** Two months of simulated days (about 5 s on a busy 2-core machine). */
+/** Two months of simulated days (3.3 s in one run on the shared 2-core machine). */
 export const DEFAULT_DEMO_HISTORY_DAYS = 60;
 /** Blocks a simulated day: enough for the day's pooled price, cheap enough for months in seconds. */
 export const DEMO_HISTORY_BLOCKS_PER_DAY = 4;
