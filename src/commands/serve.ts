@@ -7,10 +7,12 @@ import type { AddressInfo } from 'node:net';
 import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
 import type { StartSeed } from '../live/orchestrator.ts';
 import type { ConfidentHistory } from '../live/start-seed.ts';
-import type { NodeFlags } from '../node/node-config.ts';
+import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
+import type { RpcClient } from '../node/rpc-client.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
 import type { BlockPrice, BlockPriceReader, HistoryReader } from '../server/readers.ts';
+import type { Database } from '../store/sqlite.ts';
 import { type Command, EXIT, UserError } from './command.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -197,6 +199,8 @@ interface Source {
   onBlock?: (listener: (block: BlockPrice) => void) => () => void;
   /** Seeds the live estimate until the chain gives a confident price (before start). */
   setStartSeed: (seed: StartSeed) => void;
+  /** The node (node mode): the chain's price history is kept current from it. */
+  node?: { rpc: RpcClient; config: NodeConfig };
 }
 
 async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
@@ -226,6 +230,7 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
       blocks: feed.blockPrices,
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
+      node: { rpc: feed.rpc, config: feed.config },
     };
   } catch (error) {
     if (error instanceof UserError) {
@@ -352,6 +357,13 @@ async function run(args: string[]): Promise<number> {
   const port = (app.server.address() as AddressInfo).port;
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}/`;
+  const background = new AbortController();
+  const chainHistory =
+    history === undefined
+      ? Promise.resolve()
+      : keepChainHistory(options, source, history, status, background.signal).catch((error: unknown) =>
+          status(`the chain price history stopped: ${(error as Error).message}`),
+        );
   status(
     `serving the ${options.demo ? 'demo' : 'node'} price on ${url}${options.token ? '?token=… (add your token)' : ''}` +
       (history ? ` — history in ${history.path}` : ''),
@@ -371,6 +383,8 @@ async function run(args: string[]): Promise<number> {
     status(`${signal}: closing connections and stopping`);
     stopping = (async () => {
       for (const unsubscribe of unsubscribers) unsubscribe();
+      background.abort();
+      await chainHistory;
       await app.close();
       await source.feed.stop();
       history?.close();
@@ -394,6 +408,49 @@ async function run(args: string[]): Promise<number> {
   await stopped;
   status('stopped');
   return EXIT.ok;
+}
+
+/**
+ * The chain's price history beside the live price, in the background (never delaying it): the demo
+ * simulates months of past days into its own database; a node's recent days are built and kept
+ * current as blocks arrive (src/history/node-history.ts). Ends when `signal` aborts (shutdown).
+ */
+async function keepChainHistory(
+  options: ServeOptions,
+  source: Source,
+  history: History,
+  status: (line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const { HistoryTables } = await import('../history/history-tables.ts');
+  const tables = new HistoryTables((history as unknown as { database: Database }).database);
+  if (options.demo) {
+    const { buildDemoHistory } = await import('../sim/demo-history.ts');
+    status('demo: simulating months of past days for the History view');
+    await buildDemoHistory({
+      tables,
+      endTime: Date.now() / 1000,
+      seed: options.demoSeed,
+      endPrice: options.demoPrice,
+      onStatus: status,
+      signal,
+    });
+    return;
+  }
+  if (source.node === undefined) return;
+  const { NodeHistory } = await import('../history/node-history.ts');
+  const keeper = new NodeHistory({
+    rpc: source.node.rpc,
+    network: source.node.config.network,
+    datadir: source.node.config.datadir,
+    tables,
+    log: status,
+  });
+  keeper.start();
+  const unsubscribe = source.onBlock?.(() => keeper.update());
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  unsubscribe?.();
+  await keeper.stop();
 }
 
 export const command: Command = {
