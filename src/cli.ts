@@ -38,6 +38,12 @@ register(
   () => import('./commands/serve.ts'),
 );
 
+register(
+  'edge',
+  'serve the live price from NATS (no node): one estimator, many edges',
+  () => import('./commands/edge.ts'),
+);
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     version: string;

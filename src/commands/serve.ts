@@ -4,6 +4,7 @@
 // the WebSocket clients with 1001 (going away), stop the feed and close the history, then exit.
 
 import type { AddressInfo } from 'node:net';
+import { type NatsTarget, natsTarget } from '../bus/nats-target.ts';
 import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
 import type { NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
@@ -35,6 +36,10 @@ Options:
                          repeatable (CHAINPRICE_ALLOW_ORIGIN, comma-separated)
   --data-dir DIR         where the price history is kept (default ~/.chainprice; CHAINPRICE_DATA_DIR)
   --no-history           keep no history (the history API answers 503)
+  --nats URL             also publish the live state on NATS for edges (chainprice edge), and stand
+                         by when another estimator of this network publishes (CHAINPRICE_NATS);
+                         see docs/deploy-nats.md. Credentials come from the environment only:
+                         CHAINPRICE_NATS_USER and …_PASSWORD, CHAINPRICE_NATS_TOKEN or CHAINPRICE_NATS_NKEY
 
 ${NODE_FLAGS_HELP}`;
 
@@ -52,6 +57,7 @@ interface ServeOptions {
   dataDir: string | undefined;
   history: boolean;
   node: NodeFlags;
+  nats: NatsTarget | undefined;
 }
 
 function usage(message: string): UserError {
@@ -77,7 +83,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     dataDir: env.CHAINPRICE_DATA_DIR || undefined,
     history: true,
     node: flags,
+    nats: undefined,
   };
+  let natsUrl = env.CHAINPRICE_NATS || undefined;
   let originsFromFlags = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -133,6 +141,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
       case '--no-history':
         options.history = false;
         break;
+      case '--nats':
+        natsUrl = value();
+        break;
       default:
         throw usage(`unknown argument ${arg}`);
     }
@@ -144,6 +155,8 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
   if (options.demo && Object.keys(options.node).length > 0) {
     throw usage('node options do not apply with --demo');
   }
+  if (natsUrl !== undefined)
+    options.nats = natsTarget(natsUrl, env, 'serve: --nats', 'chainprice serve --help');
   return options;
 }
 
@@ -166,6 +179,8 @@ function parsePort(text: string, name: string): number {
 /** What the feed module gives besides the LiveFeed: block prices, and (demo) a hook for each new block. */
 interface Source {
   feed: LiveFeed;
+  /** The network whose price this is: \`demo\`, or the node's (\`main\`, \`test\`, …). */
+  network: string;
   blocks: BlockPriceReader;
   onBlock?: (listener: (block: BlockPrice) => void) => () => void;
 }
@@ -181,13 +196,24 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
       seed: options.demoSeed,
       onStatus: status,
     });
-    return { feed, blocks: feed.blockPrices, onBlock: (listener) => feed.onBlock(listener) };
+    return {
+      feed,
+      network: 'demo',
+      blocks: feed.blockPrices,
+      onBlock: (listener) => feed.onBlock(listener),
+    };
   }
   const { resolveNodeConfig } = await import('../node/node-config.ts');
   const { createNodeFeed } = await import('../node/node-feed.ts');
   try {
-    const feed = await createNodeFeed(resolveNodeConfig(options.node), { onStatus: status });
-    return { feed, blocks: feed.blockPrices, onBlock: (listener) => feed.onBlock(listener) };
+    const config = resolveNodeConfig(options.node);
+    const feed = await createNodeFeed(config, { onStatus: status });
+    return {
+      feed,
+      network: config.network,
+      blocks: feed.blockPrices,
+      onBlock: (listener) => feed.onBlock(listener),
+    };
   } catch (error) {
     if (error instanceof UserError) {
       const demo = 'to try chainprice without a node, run: chainprice serve --demo';
@@ -262,6 +288,16 @@ async function run(args: string[]): Promise<number> {
     await source.feed.stop();
     throw error;
   }
+  let bus: Awaited<ReturnType<typeof openPublisher>> | undefined;
+  if (options.nats !== undefined) {
+    try {
+      bus = await openPublisher(options.nats, source, history, status);
+    } catch (error) {
+      history?.close();
+      await source.feed.stop();
+      throw error;
+    }
+  }
   const app = await buildApp({
     feed: source.feed,
     history,
@@ -269,6 +305,7 @@ async function run(args: string[]): Promise<number> {
     token: options.token,
     allowedOrigins: options.allowedOrigins,
     log: status,
+    servedBy: bus?.instance,
   });
 
   const unsubscribers: (() => void)[] = [];
@@ -292,6 +329,7 @@ async function run(args: string[]): Promise<number> {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await app.close();
+    await bus?.close();
     history?.close();
     await source.feed.stop();
     throw listenError(error, options.host, options.port);
@@ -319,6 +357,7 @@ async function run(args: string[]): Promise<number> {
     status(`${signal}: closing connections and stopping`);
     stopping = (async () => {
       for (const unsubscribe of unsubscribers) unsubscribe();
+      await bus?.close();
       await app.close();
       await source.feed.stop();
       history?.close();
@@ -333,6 +372,7 @@ async function run(args: string[]): Promise<number> {
     }
   });
 
+  bus?.start();
   try {
     await source.feed.start();
   } catch (error) {
@@ -342,6 +382,43 @@ async function run(args: string[]): Promise<number> {
   await stopped;
   status('stopped');
   return EXIT.ok;
+}
+
+/** `--nats`: the connection, the lease and the publisher (loaded only when asked for). */
+async function openPublisher(
+  target: NatsTarget,
+  source: Source,
+  history: HistoryReader | undefined,
+  status: (line: string) => void,
+) {
+  const { isNetworkName } = await import('../bus/bus-protocol.ts');
+  const { openBus } = await import('../bus/bus-start.ts');
+  const { BusPublisher } = await import('../bus/publisher.ts');
+  if (!isNetworkName(source.network))
+    throw new UserError(`serve: --nats does not know network ${source.network}`);
+  const bus = await openBus(target, 'estimator');
+  const publisher = new BusPublisher({
+    nc: bus.nc,
+    kv: bus.kv,
+    network: source.network,
+    feed: source.feed,
+    history,
+    blocks: source.blocks,
+    instance: bus.instance,
+    log: status,
+  });
+  status(
+    `NATS: ${bus.instance} joined ${target.shown} (credentials: ${target.authKind}) for the ${source.network} ` +
+      'network; publishing once it holds the lease, standing by while another estimator does',
+  );
+  return {
+    instance: bus.instance,
+    start: () => publisher.start(),
+    close: async () => {
+      await publisher.stop();
+      await bus.nc.close().catch(() => {});
+    },
+  };
 }
 
 export const command: Command = {
