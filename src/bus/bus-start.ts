@@ -16,8 +16,12 @@ export interface Bus {
   instance: string;
 }
 
+/** Buses opened by this process: a second one (tests, benchmarks) gets `.2` so epochs never collide. */
+let opened = 0;
+
 export async function openBus(target: NatsTarget, role: 'estimator' | 'edge'): Promise<Bus> {
-  const instance = `${role}@${hostname()}/${process.pid}`;
+  opened += 1;
+  const instance = `${role}@${hostname()}/${process.pid}${opened > 1 ? `.${opened}` : ''}`;
   const nc = await connectNats(target, `chainprice ${instance}`);
   try {
     // History 1 and no TTL: the key holds one small value, rewritten each second by the holder.
