@@ -30,7 +30,7 @@ export async function openBus(target: NatsTarget, role: 'estimator' | 'edge'): P
   } catch (error) {
     await nc.close().catch(() => {});
     const text = busError(error);
-    if (/jetstream not enabled|no responders|503/i.test(text)) {
+    if (/jetstream (is )?not enabled|no responders|503/i.test(text)) {
       throw new UserError(`NATS at ${target.shown} has no JetStream, which the estimators' lease needs`, {
         hint: 'start nats-server with -js (or "jetstream: enabled" in its configuration); see docs/deploy-nats.md',
       });
