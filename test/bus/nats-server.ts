@@ -56,6 +56,11 @@ export class NatsServer {
     );
   }
 
+  /** The running server's process id (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
     const server = new NatsServer(await freePort(), options);
     await server.restart();
