@@ -270,7 +270,12 @@ export class MempoolHub {
     this.feedVersion += 1;
     this.snapshotCache.clear();
     this.pending = { state: this.feed.current(), points: [], overflow: true, version: this.feedVersion };
-    this.scheduleFlush();
+    // At once, and outside the pace of updates: a reset at any moment must not shift when the
+    // following updates go out (the pace counts from when each flush was due).
+    if (!this.flushPending) {
+      this.flushPending = true;
+      setImmediate(() => this.flush());
+    }
   }
 
   private scheduleFlush(): void {
