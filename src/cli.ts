@@ -44,6 +44,12 @@ register(
   () => import('./commands/serve.ts'),
 );
 
+register(
+  'edge',
+  'serve the live price from NATS (no node): one estimator, many edges',
+  () => import('./commands/edge.ts'),
+);
+
 /** From the package.json above this file: the clone's (src/cli.ts) or the installed package's (dist/src/cli.js). */
 function version(): string {
   const file = findPackageJSON('..', import.meta.url);

@@ -4,6 +4,7 @@
 // the WebSocket clients with 1001 (going away), stop the feed and close the history, then exit.
 
 import type { AddressInfo } from 'node:net';
+import { type NatsTarget, natsTarget } from '../bus/nats-target.ts';
 import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
 import type { StartSeed } from '../live/orchestrator.ts';
 import type { ConfidentHistory } from '../live/start-seed.ts';
@@ -44,6 +45,10 @@ Options:
                          until the chain gives a confident one (a wrong hint is found and replaced
                          by the periodic cold check); without it a node restart seeds from the
                          history's last confident price of the past week, if any
+  --nats URL             also publish the live state on NATS for edges (chainprice edge), and stand
+                         by when another estimator of this network publishes (CHAINPRICE_NATS);
+                         see docs/deploy-nats.md. Credentials come from the environment only:
+                         CHAINPRICE_NATS_USER and …_PASSWORD, CHAINPRICE_NATS_TOKEN or CHAINPRICE_NATS_NKEY
 
 ${NODE_FLAGS_HELP}`;
 
@@ -62,6 +67,7 @@ interface ServeOptions {
   history: boolean;
   priceHint: number | undefined;
   node: NodeFlags;
+  nats: NatsTarget | undefined;
 }
 
 function usage(message: string): UserError {
@@ -88,7 +94,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     history: true,
     priceHint: undefined,
     node: flags,
+    nats: undefined,
   };
+  let natsUrl = env.CHAINPRICE_NATS || undefined;
   let originsFromFlags = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -147,6 +155,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
       case '--price-hint':
         options.priceHint = priceHint(value());
         break;
+      case '--nats':
+        natsUrl = value();
+        break;
       default:
         throw usage(`unknown argument ${arg}`);
     }
@@ -158,6 +169,8 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
   if (options.demo && Object.keys(options.node).length > 0) {
     throw usage('node options do not apply with --demo');
   }
+  if (natsUrl !== undefined)
+    options.nats = natsTarget(natsUrl, env, 'serve: --nats', 'chainprice serve --help');
   return options;
 }
 
@@ -195,6 +208,8 @@ function parsePort(text: string, name: string): number {
 /** What the feed module gives besides the LiveFeed: block prices, and (demo) a hook for each new block. */
 interface Source {
   feed: LiveFeed;
+  /** The network whose price this is: \`demo\`, or the node's (\`main\`, \`test\`, …). */
+  network: string;
   blocks: BlockPriceReader;
   onBlock?: (listener: (block: BlockPrice) => void) => () => void;
   /** Seeds the live estimate until the chain gives a confident price (before start). */
@@ -216,6 +231,7 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
     });
     return {
       feed,
+      network: 'demo',
       blocks: feed.blockPrices,
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
@@ -224,9 +240,11 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
   const { resolveNodeConfig } = await import('../node/node-config.ts');
   const { createNodeFeed } = await import('../node/node-feed.ts');
   try {
-    const feed = await createNodeFeed(resolveNodeConfig(options.node), { onStatus: status });
+    const config = resolveNodeConfig(options.node);
+    const feed = await createNodeFeed(config, { onStatus: status });
     return {
       feed,
+      network: config.network,
       blocks: feed.blockPrices,
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
@@ -319,6 +337,16 @@ async function run(args: string[]): Promise<number> {
     status(`seeding the live estimate with ${startSeed.detail}`);
   }
 
+  let bus: Awaited<ReturnType<typeof openPublisher>> | undefined;
+  if (options.nats !== undefined) {
+    try {
+      bus = await openPublisher(options.nats, source, history, status);
+    } catch (error) {
+      history?.close();
+      await source.feed.stop();
+      throw error;
+    }
+  }
   const app = await buildApp({
     feed: source.feed,
     history,
@@ -326,6 +354,7 @@ async function run(args: string[]): Promise<number> {
     token: options.token,
     allowedOrigins: options.allowedOrigins,
     log: status,
+    servedBy: bus?.instance,
   });
 
   const unsubscribers: (() => void)[] = [];
@@ -349,6 +378,7 @@ async function run(args: string[]): Promise<number> {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await app.close();
+    await bus?.close();
     history?.close();
     await source.feed.stop();
     throw listenError(error, options.host, options.port);
@@ -385,6 +415,7 @@ async function run(args: string[]): Promise<number> {
       for (const unsubscribe of unsubscribers) unsubscribe();
       background.abort();
       await chainHistory;
+      await bus?.close();
       await app.close();
       await source.feed.stop();
       history?.close();
@@ -399,6 +430,7 @@ async function run(args: string[]): Promise<number> {
     }
   });
 
+  bus?.start();
   try {
     await source.feed.start();
   } catch (error) {
@@ -451,6 +483,43 @@ async function keepChainHistory(
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   unsubscribe?.();
   await keeper.stop();
+}
+
+/** `--nats`: the connection, the lease and the publisher (loaded only when asked for). */
+async function openPublisher(
+  target: NatsTarget,
+  source: Source,
+  history: HistoryReader | undefined,
+  status: (line: string) => void,
+) {
+  const { isNetworkName } = await import('../bus/bus-protocol.ts');
+  const { openBus } = await import('../bus/bus-start.ts');
+  const { BusPublisher } = await import('../bus/publisher.ts');
+  if (!isNetworkName(source.network))
+    throw new UserError(`serve: --nats does not know network ${source.network}`);
+  const bus = await openBus(target, 'estimator');
+  const publisher = new BusPublisher({
+    nc: bus.nc,
+    kv: bus.kv,
+    network: source.network,
+    feed: source.feed,
+    history,
+    blocks: source.blocks,
+    instance: bus.instance,
+    log: status,
+  });
+  status(
+    `NATS: ${bus.instance} joined ${target.shown} (credentials: ${target.authKind}) for the ${source.network} ` +
+      'network; publishing once it holds the lease, standing by while another estimator does',
+  );
+  return {
+    instance: bus.instance,
+    start: () => publisher.start(),
+    close: async () => {
+      await publisher.stop();
+      await bus.nc.close().catch(() => {});
+    },
+  };
 }
 
 export const command: Command = {

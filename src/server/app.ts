@@ -46,6 +46,8 @@ export interface AppOptions {
   now?: () => number;
   /** Where warnings go (one line each); default: stderr. */
   log?: (line: string) => void;
+  /** Which instance this is (with NATS: an estimator or an edge), as `served_by` in /health and snapshots. */
+  servedBy?: string;
 }
 
 /** Paths that need the token when one is set. /health stays open for monitors; the page itself holds no data. */
@@ -68,7 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
 
-  const hub = new MempoolHub({ feed, limits: options.hub, now });
+  const hub = new MempoolHub({ feed, limits: options.hub, now, servedBy: options.servedBy });
   const estimateSeconds = new Histogram(ESTIMATE_SECONDS_BUCKETS);
   const httpRequests = new Map<string, number>();
   const stopTiming = feed.onUpdate((update) => estimateSeconds.observe(update.state.estimateMs / 1000));
@@ -150,7 +152,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   app.get('/health', async (_request, reply) => {
     const report = healthReport(feed.health(), healthLimits);
-    return reply.code(report.statusCode).send(report.body);
+    const body =
+      options.servedBy === undefined ? report.body : { ...report.body, served_by: options.servedBy };
+    return reply.code(report.statusCode).send(body);
   });
 
   app.get('/metrics', async (_request, reply) => {
