@@ -70,6 +70,18 @@ export function sha256d(bytes: Uint8Array, start = 0, end = bytes.length): Uint8
   return out;
 }
 
+/** Double SHA-256 of bytes[start, end) written into out[0..31] (internal byte order): no string and
+ * no allocation beyond the native call's own (the history build keys txids by these bytes). */
+export function sha256dInto(bytes: Uint8Array, start: number, end: number, out: Uint8Array): void {
+  if (!nativeHash) {
+    portableSha256dWords(bytes, start, end);
+    wordsToBytes(state, out);
+    return;
+  }
+  const digest = nativeSha256d(nativeHash, bytes, start, end);
+  for (let i = 0; i < 32; i++) out[i] = digest.charCodeAt(i);
+}
+
 /** The two ASCII hex digits of each byte value as one 16-bit unit, so that writing it through a
  * Uint16Array puts the first digit first in memory (whatever the platform's byte order). */
 const HEX_DIGIT_PAIRS = new Uint16Array(256);
@@ -107,6 +119,17 @@ export function sha256dDisplayHex(bytes: Uint8Array, start = 0, end = bytes.leng
     return reversedDigest.toString('hex');
   }
   for (let i = 0; i < 32; i++) displayPairs[i] = HEX_DIGIT_PAIRS[digest.charCodeAt(31 - i)];
+  return ascii.decode(displayChars);
+}
+
+/** A 32-byte hash in internal order -> display hex (reversed), as one flat string (cheap to compare,
+ * unlike the concatenated string hashToHex builds); no length check. */
+export function displayHexOfHash(hash: Uint8Array): string {
+  if (reversedDigest) {
+    for (let i = 0; i < 32; i++) reversedDigest[i] = hash[31 - i];
+    return reversedDigest.toString('hex');
+  }
+  for (let i = 0; i < 32; i++) displayPairs[i] = HEX_DIGIT_PAIRS[hash[31 - i]];
   return ascii.decode(displayChars);
 }
 

@@ -5,7 +5,7 @@
 // Bad bytes throw ParseError with the offset; nothing is allocated for a count the bytes cannot hold.
 
 import { ByteReader, viewOf } from './byte-reader.ts';
-import { sha256dDisplayHex } from './hash.ts';
+import { sha256dDisplayHex, sha256dInto } from './hash.ts';
 import { ParseError } from './parse-error.ts';
 
 export interface TxInput {
@@ -53,6 +53,11 @@ export interface Transaction {
 export interface TransactionOptions {
   /** Compute the txid (two SHA-256 passes, most of the parse time). Default true. */
   txid?: boolean;
+  /**
+   * With the txid on: write its 32 bytes (internal order) here and leave `txid` '' (no hex string;
+   * for callers that key transactions by bytes and want hex for a few of them only).
+   */
+  digest?: Uint8Array;
 }
 
 /** 32-byte txid + 4-byte index + 1-byte empty scriptSig length + 4-byte sequence: the smallest input. */
@@ -177,8 +182,10 @@ export function readTransactionAt(
 
   let txid = '';
   if (options?.txid !== false) {
+    const digest = options?.digest;
     if (!segwit) {
-      txid = sha256dDisplayHex(bytes, offset, end);
+      if (digest === undefined) txid = sha256dDisplayHex(bytes, offset, end);
+      else sha256dInto(bytes, offset, end, digest);
     } else {
       // version | inputs and outputs | locktime, without marker, flag and witnesses.
       if (preimage.length < baseSize) preimage = new Uint8Array(Math.max(baseSize, preimage.length * 2));
@@ -188,7 +195,8 @@ export function readTransactionAt(
         preimage[4 + middle + i] = bytes[locktimeAt + i];
       }
       preimage.set(viewOf(bytes, inputsAt, middle), 4);
-      txid = sha256dDisplayHex(preimage, 0, baseSize);
+      if (digest === undefined) txid = sha256dDisplayHex(preimage, 0, baseSize);
+      else sha256dInto(preimage, 0, baseSize, digest);
     }
   }
 

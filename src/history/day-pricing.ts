@@ -1,9 +1,11 @@
 // The prices of one UTC day and of each of its blocks, pure: the day's blocks (bytes from a
 // callback) and the seed carried from the last confident day before it in; the day's price and
 // each block's price out. The day pools all its blocks in one PriceWindow (the estimator the live
-// service uses), cold. Each block is read and parsed once (priceDay): its transactions go into the
-// day's window and into the block's own window at the same pass, and the block windows (40 bytes a
-// transaction, the Transaction objects are not kept) wait for the day's seed. Each block is priced alone,
+// service uses), cold. Each block is read and parsed once (priceDay): its transactions go once into
+// DayWindows (day-windows.ts), which gives the day's pooled window and each block's own window the
+// same histograms as separate PriceWindows, and the block windows wait for the day's seed (the
+// Transaction objects are not kept). priceDayWindow and priceBlocks are the plain PriceWindow path
+// the tests hold priceDay to. Each block is priced alone,
 // seeded by the neighbouring confident price: its own day's when that is confident, else the
 // carried one; with neither, cold. So a block's price depends only on its day's blocks and the
 // carried seed, never on how the build was split between workers or runs.
@@ -11,6 +13,7 @@
 import { readBlock } from '../bitcoin/block.ts';
 import { seedPrice } from '../oracle/seed-price.ts';
 import { type Estimate, PriceWindow } from '../oracle/window.ts';
+import { DayWindows } from './day-windows.ts';
 
 export interface DayBlock {
   height: number;
@@ -147,7 +150,8 @@ export function blockSeed(dayEstimate: Estimate, carried: number | null): number
 
 /**
  * The day and each of its blocks in one pass: every block read and parsed once, its transactions
- * added to the day's pooled window and to the block's own. The blocks are then estimated with
+ * added once to DayWindows, which holds the day's pooled window and each block's own (the same
+ * histograms as a PriceWindow each, each transaction classified and keyed once). The blocks are then estimated with
  * blockSeed(day, carried). When the day is not confident and `carried` is undefined (not known yet),
  * the blocks are left unpriced (null): the caller asks again with the carried seed.
  * Gives the same rows as priceDayWindow followed by priceBlocks.
@@ -158,26 +162,27 @@ export function priceDay(
   bytesOf: (block: DayBlock) => Uint8Array,
   carried: number | null | undefined,
 ): { day: PricedDay; estimate: Estimate; blocks: PricedBlock[] | null } {
-  const pooled = new PriceWindow();
-  const own: { window: PriceWindow; transactions: number; bytes: number }[] = [];
+  const windows = new DayWindows();
+  const digest = new Uint8Array(32);
+  const options = { digest };
+  const own: { transactions: number; bytes: number }[] = [];
   let transactions = 0;
   let size = 0;
   for (const block of blocks) {
     const bytes = bytesOf(block);
     const parsed = readBlock(bytes);
     if (parsed.header.hash !== block.hash) throw new BlockHashMismatch(block.hash, parsed.header.hash);
-    const window = new PriceWindow();
+    windows.block(block.time);
     let n = 0;
-    for (const tx of parsed.transactions()) {
-      pooled.add(tx, block.time);
-      window.add(tx, block.time);
+    for (const tx of parsed.transactions(options)) {
+      windows.add(tx, digest);
       n++;
     }
-    own.push({ window, transactions: n, bytes: bytes.length });
+    own.push({ transactions: n, bytes: bytes.length });
     transactions += n;
     size += bytes.length;
   }
-  const estimate = pooled.estimate();
+  const estimate = windows.estimateDay();
   const priced: PricedDay = {
     day,
     start: dayStart(day),
@@ -193,7 +198,7 @@ export function priceDay(
   if (daySeed === null && carried === undefined) return { day: priced, estimate, blocks: null };
   const seed = daySeed ?? carried ?? null;
   const out = blocks.map((block, i): PricedBlock => {
-    const e = own[i].window.estimate({ seed });
+    const e = windows.estimateBlock(i, { seed });
     return {
       height: block.height,
       hash: block.hash,

@@ -4,11 +4,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import {
+  displayHexOfHash,
   hashToHex,
   hexToHash,
   portableSha256d,
   sha256d,
   sha256dDisplayHex,
+  sha256dInto,
   sha256Engine,
 } from '../../src/bitcoin/hash.ts';
 import { bytesToHex, bytesToReversedHex, hexToBytes } from '../../src/bitcoin/hex.ts';
@@ -57,6 +59,10 @@ test('double SHA-256: native and portable paths agree with node:crypto', () => {
     assert.deepEqual(sha256d(data, start, end), expected);
     assert.deepEqual(portableSha256d(data, start, end), expected);
     assert.equal(sha256dDisplayHex(data, start, end), bytesToReversedHex(expected));
+    const into = new Uint8Array(32);
+    sha256dInto(data, start, end, into);
+    assert.deepEqual(into, expected);
+    assert.equal(displayHexOfHash(into), bytesToReversedHex(expected));
   }
 });
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Transaction as BitcoinJsTransaction } from 'bitcoinjs-lib';
 import { merkleRoot, readBlock } from '../../src/bitcoin/block.ts';
+import { hashToHex } from '../../src/bitcoin/hash.ts';
 import { readTransaction } from '../../src/bitcoin/transaction.ts';
 import { REAL_DATA_MISSING, readRealBlock, realBlocks } from './real-data.ts';
 
@@ -49,6 +50,15 @@ test('real mainnet blocks', { skip: blocks === null ? REAL_DATA_MISSING : false 
         n++;
       }
       assert.equal(n, expected.txCount);
+
+      // With { digest }: the txid's bytes land there (internal order) and txid stays ''.
+      const digest = new Uint8Array(32);
+      let i = 0;
+      for (const tx of block.transactions({ digest })) {
+        assert.equal(tx.txid, '');
+        assert.equal(hashToHex(digest), txids[i++]);
+      }
+      assert.equal(i, expected.txCount);
     });
   }
 });

@@ -7,11 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { readBlock } from '../../src/bitcoin/block.ts';
 import { readBlockAt } from '../../src/history/blk-file.ts';
 import { BlockFiles } from '../../src/history/block-files.ts';
-import { blockSeed, priceBlocks, priceDayWindow } from '../../src/history/day-pricing.ts';
+import { blockSeed, priceBlocks, priceDay, priceDayWindow } from '../../src/history/day-pricing.ts';
+import { DayWindows } from '../../src/history/day-windows.ts';
 import { runDayJob } from '../../src/history/price-worker.ts';
 import { MIN_SEED_CONFIDENCE } from '../../src/oracle/seed-price.ts';
+import { PriceWindow } from '../../src/oracle/window.ts';
 import { REAL_DATA_MISSING, readRealBlock, realBlocks } from '../bitcoin/real-data.ts';
 import { writeBlkDir } from './blk-fixture.ts';
 
@@ -85,5 +88,50 @@ describe('day and block pricing on real consecutive blocks', { skip }, () => {
     });
     assert.equal(result.ok, false);
     assert.ok(!result.ok && result.hash === run[0].hash && /are block/.test(result.message));
+  });
+});
+
+describe('priceDay (DayWindows) gives exactly the PriceWindow path', { skip }, () => {
+  const all = manifest ?? [];
+  const bytes = new Map(all.map((b) => [b.hash, readRealBlock(b)]));
+  const bytesOf = (b: { hash: string }) => bytes.get(b.hash) as Uint8Array;
+  const asDay = (list: typeof all) =>
+    list.map((b) => ({ height: b.height, hash: b.hash, time: readBlock(bytesOf(b)).header.time }));
+  const same = (name: string, day: ReturnType<typeof asDay>) => {
+    const plain = priceDayWindow(name, day, bytesOf);
+    const seed = blockSeed(plain.estimate, 20_000);
+    const fast = priceDay(name, day, bytesOf, 20_000);
+    assert.deepEqual(fast.estimate, plain.estimate, `${name}: the day's estimate, evidence included`);
+    assert.deepEqual(fast.day, plain.day);
+    assert.deepEqual(fast.blocks, priceBlocks(day, seed, bytesOf), `${name}: the blocks`);
+    // Each block's estimate in full (evidence and all), against a PriceWindow of its own.
+    const windows = new DayWindows();
+    const digest = new Uint8Array(32);
+    for (const b of day) {
+      windows.block(b.time);
+      for (const tx of readBlock(bytesOf(b)).transactions({ digest })) windows.add(tx, digest);
+    }
+    assert.deepEqual(windows.estimateDay(), plain.estimate);
+    for (const [i, b] of day.entries()) {
+      const own = new PriceWindow();
+      for (const tx of readBlock(bytesOf(b)).transactions()) own.add(tx, b.time);
+      assert.deepEqual(
+        windows.estimateBlock(i, { seed }),
+        own.estimate({ seed }),
+        `${name}: block ${b.height}`,
+      );
+      assert.deepEqual(windows.estimateBlock(i), own.estimate(), `${name}: block ${b.height} cold`);
+    }
+  };
+
+  it('on every real block, in days of five', () => {
+    const sorted = [...all].sort((a, b) => a.height - b.height);
+    for (let i = 0; i < sorted.length; i += 5) same(`day ${i / 5}`, asDay(sorted.slice(i, i + 5)));
+  });
+
+  it('on consecutive blocks (spends across blocks) and on a day holding a block twice (repeated txids)', () => {
+    assert.equal(run.length, 4);
+    same('consecutive', asDay(run));
+    same('repeated', asDay([run[0], run[1], run[0], run[2], run[1]]));
   });
 });

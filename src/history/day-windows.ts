@@ -1,0 +1,273 @@
+// A day's pooled window and each of its blocks' own windows in one structure, for the history
+// build: the same candidates, histograms and estimates as one PriceWindow for the day plus one per
+// block (window.ts), but each transaction is classified, keyed and stored once instead of twice.
+// In: the day's blocks in order (block(time)), each block's transactions with their txid bytes
+// (add(tx, digest)), then close(). Out: day() and block(i), CandidateSources the estimator reads,
+// with estimate helpers that pass the window's era time as PriceWindow.estimate does.
+//
+// Why it gives the same results: a PriceWindow's histogram depends only on the set of
+// transactions in it (its same-window spend rule is order-free). So after every transaction is
+// in, a candidate counts in the day when none of its distinct parents is a txid of the day, and in
+// its block when none is a txid of that block; that is exactly the windows' state once filled. A
+// txid met twice (the duplicate coinbases of 2010) is kept once by the day, as PriceWindow.add
+// refuses a txid it holds, and by each block it occurs in. Candidates are visited in the order they
+// were added, outputs in vout order, as a fresh PriceWindow visits its slots.
+// Txids are keyed by their bytes (txid-key.ts keys, the same as the window's); the display hex is
+// made only for candidates (the estimator's evidence names them).
+
+import { displayHexOfHash } from '../bitcoin/hash.ts';
+import type { Transaction } from '../bitcoin/transaction.ts';
+import type { CandidateSource } from '../oracle/candidate-source.ts';
+import { type CombModel, DEFAULT_COMB_MODEL } from '../oracle/comb-model.ts';
+import { type Estimate, type EstimateOptions, estimatePrice } from '../oracle/estimator.ts';
+import {
+  DEFAULT_FILTER_PROFILE,
+  type FilterProfile,
+  isCandidateValue,
+  passesTransactionRules,
+} from '../oracle/filter-profile.ts';
+import { LogHistogram } from '../oracle/log-histogram.ts';
+import { binOfSats } from '../oracle/log-scale.ts';
+import { keyOfHash } from '../oracle/txid-key.ts';
+import { TxidTable } from '../oracle/txid-table.ts';
+
+type Visit = (sats: number, time: number, txid: string, vout: number) => void;
+
+/** Candidate flags: counted in the day's histogram, in its block's. */
+const IN_DAY = 1;
+const IN_BLOCK = 2;
+
+/** One window's view of the shared candidates: those carrying its flag (and, for a block, its index). */
+class WindowView implements CandidateSource {
+  readonly histogram = new LogHistogram();
+  /** The newest time of a transaction this window took: its era clock. */
+  newest = Number.NEGATIVE_INFINITY;
+  private readonly all: DayWindows;
+  private readonly flag: number;
+  private readonly blockIndex: number;
+
+  constructor(all: DayWindows, flag: number, blockIndex: number) {
+    this.all = all;
+    this.flag = flag;
+    this.blockIndex = blockIndex;
+  }
+
+  get counts(): Int32Array {
+    return this.histogram.counts;
+  }
+
+  get candidateOutputs(): number {
+    return this.histogram.total;
+  }
+
+  forEachCandidate(visit: Visit, bins?: Uint8Array): void {
+    this.all.visit(this.flag, this.blockIndex, visit, bins);
+  }
+
+  estimate(model: CombModel, options: EstimateOptions = {}): Estimate {
+    const time = options.time ?? (this.newest > Number.NEGATIVE_INFINITY ? this.newest : null);
+    return estimatePrice(this, model, { ...options, time });
+  }
+}
+
+export class DayWindows {
+  readonly profile: FilterProfile;
+  readonly model: CombModel;
+  /** Every txid of the day (key) → the block it was first met in. */
+  private readonly blockOf = new TxidTable();
+  /** Txids met again in a later block: "k0,k1,k2,k3" → those blocks (rare: 2010's duplicate coinbases). */
+  private readonly repeats = new Map<string, number[]>();
+  private readonly dayView: WindowView;
+  private readonly blockViews: WindowView[] = [];
+  private readonly key = new Int32Array(4);
+  private readonly parentKey = new Int32Array(4);
+  private closed = false;
+  /** The current block's time (a time that is not a finite number counts as 0, as in the window). */
+  private time = 0;
+
+  // The candidates, one entry each, in the order added.
+  private candidates = 0;
+  private candFlags: number[] = [];
+  private candBlock: number[] = [];
+  private candTime: number[] = [];
+  private candTxid: string[] = [];
+  /** Outputs of candidate c: outVout/outSats/outBin[outStart[c] … outStart[c + 1]). */
+  private outStart: number[] = [0];
+  private outVout: number[] = [];
+  private outSats: number[] = [];
+  private outBin: number[] = [];
+  /** Distinct parent keys of candidate c: parentKeys[4 × (parentStart[c] … parentStart[c + 1])). */
+  private parentStart: number[] = [0];
+  private parentKeys = new Int32Array(4 * 1024);
+  private parents = 0;
+
+  constructor(options: { profile?: FilterProfile; model?: CombModel } = {}) {
+    this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
+    this.model = options.model ?? DEFAULT_COMB_MODEL;
+    this.dayView = new WindowView(this, IN_DAY, -1);
+  }
+
+  /** Number of blocks begun. */
+  get blocks(): number {
+    return this.blockViews.length;
+  }
+
+  /** Starts the next block; its transactions were mined at `time` (Unix seconds). */
+  block(time: number): void {
+    if (this.closed) throw new Error('DayWindows: closed');
+    this.blockViews.push(new WindowView(this, IN_BLOCK, this.blockViews.length));
+    this.time = Number.isFinite(time) ? time : 0;
+  }
+
+  /** Adds a transaction of the current block; `digest` is its txid's 32 bytes (internal order). */
+  add(tx: Transaction, digest: Uint8Array): void {
+    const b = this.blockViews.length - 1;
+    if (b < 0 || this.closed) throw new Error('DayWindows: add() before block() or after close()');
+    const key = this.key;
+    keyOfHash(digest, key);
+    const table = this.blockOf;
+    table.reserve();
+    const found = table.bucket(key);
+    let flags = IN_DAY | IN_BLOCK;
+    if (found >= 0) {
+      // Held already: the day refuses it; its block takes it unless it is the block that has it.
+      flags = 0;
+      const first = table.valueAt(found);
+      const name = `${key[0]},${key[1]},${key[2]},${key[3]}`;
+      const more = this.repeats.get(name);
+      if (first !== b && !(more?.includes(b) ?? false)) {
+        flags = IN_BLOCK;
+        if (more === undefined) this.repeats.set(name, [b]);
+        else more.push(b);
+      }
+      if (flags === 0) return;
+    } else {
+      table.insertAt(found, key, b);
+    }
+    const view = this.blockViews[b];
+    if (flags & IN_DAY && this.time > this.dayView.newest) this.dayView.newest = this.time;
+    if (this.time > view.newest) view.newest = this.time;
+    if (!passesTransactionRules(tx, this.profile)) return;
+    if (!this.takeOutputs(tx)) return;
+    this.candidates++;
+    this.candFlags.push(flags);
+    this.candBlock.push(b);
+    this.candTime.push(this.time);
+    this.candTxid.push(displayHexOfHash(digest));
+    if (this.profile.excludeSameWindowSpends) this.takeParents(tx);
+    this.parentStart.push(this.parents);
+  }
+
+  /** Decides which candidates each window counts, now that every transaction is in. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const { blockOf: table, parentKeys: keys, parentKey: key } = this;
+    for (let c = 0; c < this.candidates; c++) {
+      let flags = this.candFlags[c];
+      const own = this.candBlock[c];
+      for (let p = this.parentStart[c]; p < this.parentStart[c + 1] && flags !== 0; p++) {
+        key[0] = keys[4 * p];
+        key[1] = keys[4 * p + 1];
+        key[2] = keys[4 * p + 2];
+        key[3] = keys[4 * p + 3];
+        const first = table.get(key);
+        if (first < 0) continue;
+        // A txid of the day: a chained spend for the day, and for the block if the block has it.
+        flags &= ~IN_DAY;
+        if (first === own || this.repeatedIn(key, own)) flags &= ~IN_BLOCK;
+      }
+      this.candFlags[c] = flags;
+      const day = this.dayView.histogram;
+      const block = this.blockViews[own].histogram;
+      for (let o = this.outStart[c]; o < this.outStart[c + 1]; o++) {
+        if (flags & IN_DAY) day.add(this.outBin[o]);
+        if (flags & IN_BLOCK) block.add(this.outBin[o]);
+      }
+    }
+  }
+
+  /** The day's pooled window. */
+  day(): CandidateSource {
+    return this.dayView;
+  }
+
+  /** Block i's own window (i in the order block() was called). */
+  blockWindow(i: number): CandidateSource {
+    return this.blockViews[i];
+  }
+
+  /** The day's estimate, as PriceWindow.estimate() of the day's window. */
+  estimateDay(options: EstimateOptions = {}): Estimate {
+    this.close();
+    return this.dayView.estimate(this.model, options);
+  }
+
+  /** Block i's estimate, as PriceWindow.estimate() of its own window. */
+  estimateBlock(i: number, options: EstimateOptions = {}): Estimate {
+    this.close();
+    return this.blockViews[i].estimate(this.model, options);
+  }
+
+  /** WindowView.forEachCandidate: the candidates with `flag` (and in block `block` for a block's). */
+  visit(flag: number, block: number, visit: Visit, bins: Uint8Array | undefined): void {
+    const { candFlags, candBlock, candTime, candTxid, outStart, outVout, outSats, outBin } = this;
+    const all = bins === undefined;
+    for (let c = 0; c < this.candidates; c++) {
+      if (!(candFlags[c] & flag) || (block >= 0 && candBlock[c] !== block)) continue;
+      for (let o = outStart[c]; o < outStart[c + 1]; o++)
+        if (all || bins[outBin[o]] !== 0) visit(outSats[o], candTime[c], candTxid[c], outVout[o]);
+    }
+  }
+
+  private repeatedIn(key: Int32Array, block: number): boolean {
+    if (this.repeats.size === 0) return false;
+    return this.repeats.get(`${key[0]},${key[1]},${key[2]},${key[3]}`)?.includes(block) ?? false;
+  }
+
+  /** The candidate outputs of `tx` (window.ts takeOutputs); false when it has none. */
+  private takeOutputs(tx: Transaction): boolean {
+    const outputs = tx.outputs;
+    let taken = 0;
+    for (let vout = 0; vout < outputs.length; vout++) {
+      const sats = outputs[vout].value;
+      if (!isCandidateValue(sats, this.profile)) continue;
+      const bin = binOfSats(sats);
+      if (bin < 0) continue;
+      this.outVout.push(vout);
+      this.outSats.push(sats);
+      this.outBin.push(bin);
+      taken++;
+    }
+    if (taken > 0) this.outStart.push(this.outVout.length);
+    return taken > 0;
+  }
+
+  /** The distinct txids `tx` spends from (window.ts linkParents). */
+  private takeParents(tx: Transaction): void {
+    const inputs = tx.inputs;
+    const key = this.parentKey;
+    const start = this.parents;
+    for (let i = 0; i < inputs.length; i++) {
+      keyOfHash(inputs[i].prevTxid, key);
+      let keys = this.parentKeys;
+      let repeated = false;
+      for (let d = start; d < this.parents && !repeated; d++) {
+        const k = 4 * d;
+        repeated =
+          keys[k] === key[0] && keys[k + 1] === key[1] && keys[k + 2] === key[2] && keys[k + 3] === key[3];
+      }
+      if (repeated) continue;
+      if (4 * (this.parents + 1) > keys.length) {
+        const bigger = new Int32Array(keys.length * 2);
+        bigger.set(keys);
+        this.parentKeys = keys = bigger;
+      }
+      const at = 4 * this.parents++;
+      keys[at] = key[0];
+      keys[at + 1] = key[1];
+      keys[at + 2] = key[2];
+      keys[at + 3] = key[3];
+    }
+  }
+}
