@@ -58,6 +58,13 @@ export interface TransactionOptions {
    * for callers that key transactions by bytes and want hex for a few of them only).
    */
   digest?: Uint8Array;
+  /**
+   * Views of the scripts (scriptSig, scriptPubKey). Default true. With false, each script is a shared
+   * stand-in holding only its first byte (empty for an empty script), not a view: for callers that
+   * look at no more than a script's first byte (the filter rules' OP_RETURN test) and want no
+   * allocation per script. Never write into the stand-ins.
+   */
+  scripts?: boolean;
 }
 
 /** 32-byte txid + 4-byte index + 1-byte empty scriptSig length + 4-byte sequence: the smallest input. */
@@ -73,6 +80,19 @@ const WITNESS_SCALE_FACTOR = 4;
 /** The smallest possible transaction (legacy, one input with an empty scriptSig, no outputs):
  * version 4 + input count 1 + input 41 + output count 1 + locktime 4. Used to cap transaction counts. */
 export const MIN_TRANSACTION_BYTES = 4 + 1 + MIN_INPUT_BYTES + 1 + 4;
+
+/** { scripts: false }: the empty script, and a one-byte stand-in per first byte value. */
+const NO_SCRIPT = new Uint8Array(0);
+const SCRIPT_HEADS = Array.from({ length: 256 }, (_, b) => Uint8Array.of(b));
+
+/** A script of `length` bytes at r.pos: a view, or with `views` false its shared stand-in. */
+function scriptAt(r: ByteReader, length: number, views: boolean, what: string): Uint8Array {
+  if (views) return r.view(length, what);
+  r.need(length, what);
+  const head = length === 0 ? NO_SCRIPT : SCRIPT_HEADS[r.bytes[r.pos]];
+  r.pos += length;
+  return head;
+}
 
 /** Reused buffer for a segwit transaction's non-witness serialization (the txid preimage). */
 let preimage = new Uint8Array(1 << 16);
@@ -98,6 +118,7 @@ export function readTransactionAt(
     throw new RangeError(`offset ${offset} is outside the ${bytes.length}-byte input`);
   }
   const r = new ByteReader(bytes, offset);
+  const views = options?.scripts !== false;
   const version = r.u32('transaction version');
 
   let segwit = false;
@@ -123,7 +144,7 @@ export function readTransactionAt(
     const prevVout =
       (bytes[p + 32] | (bytes[p + 33] << 8) | (bytes[p + 34] << 16) | (bytes[p + 35] << 24)) >>> 0;
     r.pos = p + 36;
-    const scriptSig = r.view(r.compactSize('scriptSig length'), 'scriptSig');
+    const scriptSig = scriptAt(r, r.compactSize('scriptSig length'), views, 'scriptSig');
     const sequence = r.u32('sequence');
     inputs.push({
       prevTxid,
@@ -144,7 +165,7 @@ export function readTransactionAt(
     const high = r.u32('output value');
     const value = high * 2 ** 32 + low;
     if (value > MAX_MONEY_SATS) throw new ParseError('output value above the 21 million BTC supply', valueAt);
-    const script = r.view(r.compactSize('scriptPubKey length'), 'scriptPubKey');
+    const script = scriptAt(r, r.compactSize('scriptPubKey length'), views, 'scriptPubKey');
     outputs.push({ value, script });
   }
   const outputsEnd = r.pos;

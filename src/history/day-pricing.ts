@@ -164,7 +164,8 @@ export function priceDay(
 ): { day: PricedDay; estimate: Estimate; blocks: PricedBlock[] | null } {
   const windows = new DayWindows();
   const digest = new Uint8Array(32);
-  const options = { digest };
+  // Txid bytes rather than hex, and no script views: DayWindows reads no more than a script's first byte.
+  const options = { digest, scripts: false };
   const own: { transactions: number; bytes: number }[] = [];
   let transactions = 0;
   let size = 0;

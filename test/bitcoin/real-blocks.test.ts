@@ -59,6 +59,27 @@ test('real mainnet blocks', { skip: blocks === null ? REAL_DATA_MISSING : false 
         assert.equal(hashToHex(digest), txids[i++]);
       }
       assert.equal(i, expected.txCount);
+
+      // With { scripts: false }: the same transactions, each script a stand-in of its first byte.
+      const full = [...block.transactions({ txid: false })];
+      let k = 0;
+      for (const tx of block.transactions({ txid: false, scripts: false })) {
+        const same = full[k++];
+        assert.equal(tx.size, same.size);
+        assert.deepEqual(
+          tx.inputs.map((input) => [input.scriptSig.length > 0, input.scriptSig[0], input.witnessBytes]),
+          same.inputs.map((input) => [input.scriptSig.length > 0, input.scriptSig[0], input.witnessBytes]),
+        );
+        assert.deepEqual(
+          tx.outputs.map((o) => [o.value, o.script.length > 0, o.script[0]]),
+          same.outputs.map((o) => [o.value, o.script.length > 0, o.script[0]]),
+        );
+        assert.deepEqual(
+          tx.inputs.map((input) => input.prevTxid),
+          same.inputs.map((input) => input.prevTxid),
+        );
+      }
+      assert.equal(k, expected.txCount);
     });
   }
 });
