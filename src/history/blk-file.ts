@@ -122,11 +122,23 @@ function scanOpenFile(
   return { path, blocks, end, endOffset, size, skippedBytes };
 }
 
-/** Reads a block's bytes (XOR undone). Throws when the file is shorter than the location says. */
-export function readBlockAt(location: BlockLocation, key: Uint8Array | null, fd?: number): Uint8Array {
+/**
+ * Reads a block's bytes (XOR undone). Throws when the file is shorter than the location says.
+ * With `into` (a buffer of at least location.length bytes) the bytes land there and the result is
+ * a view of it: valid until the caller reuses `into`.
+ */
+export function readBlockAt(
+  location: BlockLocation,
+  key: Uint8Array | null,
+  fd?: number,
+  into?: Buffer,
+): Uint8Array {
   const own = fd === undefined ? openSync(location.path, 'r') : fd;
   try {
-    const bytes = Buffer.allocUnsafe(location.length);
+    const bytes =
+      into !== undefined && into.length >= location.length
+        ? into.subarray(0, location.length)
+        : Buffer.allocUnsafe(location.length);
     const got = readFull(own, bytes, location.length, location.offset);
     if (got !== location.length)
       throw new Error(`${location.path} ends inside the block at offset ${location.offset}`);

@@ -154,7 +154,8 @@ export function blockSeed(dayEstimate: Estimate, carried: number | null): number
  * histograms as a PriceWindow each, each transaction classified and keyed once). The blocks are then estimated with
  * blockSeed(day, carried). When the day is not confident and `carried` is undefined (not known yet),
  * the blocks are left unpriced (null): the caller asks again with the carried seed.
- * Gives the same rows as priceDayWindow followed by priceBlocks.
+ * Gives the same rows as priceDayWindow followed by priceBlocks. A block's bytes are read only
+ * until bytesOf is called for the next one: the caller may hand out one reused buffer.
  */
 export function priceDay(
   day: string,

@@ -4,6 +4,7 @@
 // own from the same pass), so many workers read and parse in parallel and the main thread only
 // writes rows.
 
+import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { seedPrice } from '../oracle/seed-price.ts';
 import type { BlockLocation } from './blk-file.ts';
@@ -42,12 +43,27 @@ export type DayResult =
     }
   | { id: number; ok: false; hash: string | null; message: string };
 
+/**
+ * One buffer for the blocks read from files, reused block after block: priceDay is done with a
+ * block's bytes before it asks for the next (DayWindows copies what it keeps), so a day costs no
+ * fresh megabytes (page faults, garbage) per block. Grown to the largest block met.
+ */
+let readBuffer = Buffer.allocUnsafe(0);
+
 export function runDayJob(job: DayJob): DayResult {
+  /** One descriptor per blk file for the job (a day's blocks sit in one or two files). */
+  const open = new Map<string, number>();
   const bytesOf = (block: DayBlock): Uint8Array => {
     const b = block as JobBlock;
     if (b.bytes !== undefined) return b.bytes;
     if (b.location === undefined) throw new BlockHashMismatch(block.hash, 'unknown (no bytes and no file)');
-    return readBlockAt(b.location, job.key);
+    let fd = open.get(b.location.path);
+    if (fd === undefined) {
+      fd = openSync(b.location.path, 'r');
+      open.set(b.location.path, fd);
+    }
+    if (readBuffer.length < b.location.length) readBuffer = Buffer.allocUnsafe(b.location.length);
+    return readBlockAt(b.location, job.key, fd, readBuffer);
   };
   let current: string | null = null;
   const tracked = (block: DayBlock): Uint8Array => {
@@ -64,6 +80,8 @@ export function runDayJob(job: DayJob): DayResult {
       hash: current,
       message: error instanceof Error ? error.message : String(error),
     };
+  } finally {
+    for (const fd of open.values()) closeSync(fd);
   }
 }
 
