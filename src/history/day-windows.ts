@@ -13,7 +13,7 @@
 // refuses a txid it holds, and by each block it occurs in. Candidates are visited in the order they
 // were added, outputs in vout order, as a fresh PriceWindow visits its slots.
 // Txids are keyed by their bytes (txid-key.ts keys, the same as the window's); the display hex is
-// made only for candidates (the estimator's evidence names them).
+// made only for the candidates an estimate visits (the estimator's evidence names them).
 
 import { displayHexOfHash } from '../bitcoin/hash.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
@@ -90,7 +90,9 @@ export class DayWindows {
   private candFlags: number[] = [];
   private candBlock: number[] = [];
   private candTime: number[] = [];
+  /** Display hex, '' until visit() first needs it; made from the 32 bytes at digests[32c]. */
   private candTxid: string[] = [];
+  private digests = new Uint8Array(32 * 1024);
   /** Outputs of candidate c: outVout/outSats/outBin[outStart[c] … outStart[c + 1]). */
   private outStart: number[] = [0];
   private outVout: number[] = [];
@@ -153,7 +155,14 @@ export class DayWindows {
     this.candFlags.push(flags);
     this.candBlock.push(b);
     this.candTime.push(this.time);
-    this.candTxid.push(displayHexOfHash(digest));
+    // The display hex waits until a visit asks for it (most candidates are never visited).
+    this.candTxid.push('');
+    if (this.digests.length < 32 * this.candidates) {
+      const bigger = new Uint8Array(this.digests.length * 2);
+      bigger.set(this.digests);
+      this.digests = bigger;
+    }
+    this.digests.set(digest, 32 * (this.candidates - 1));
     if (this.profile.excludeSameWindowSpends) this.takeParents(tx);
     this.parentStart.push(this.parents);
   }
@@ -215,8 +224,12 @@ export class DayWindows {
     const all = bins === undefined;
     for (let c = 0; c < this.candidates; c++) {
       if (!(candFlags[c] & flag) || (block >= 0 && candBlock[c] !== block)) continue;
-      for (let o = outStart[c]; o < outStart[c + 1]; o++)
-        if (all || bins[outBin[o]] !== 0) visit(outSats[o], candTime[c], candTxid[c], outVout[o]);
+      for (let o = outStart[c]; o < outStart[c + 1]; o++) {
+        if (!all && bins[outBin[o]] === 0) continue;
+        let txid = candTxid[c];
+        if (txid === '') txid = candTxid[c] = displayHexOfHash(this.digests.subarray(32 * c, 32 * c + 32));
+        visit(outSats[o], candTime[c], txid, outVout[o]);
+      }
     }
   }
 
