@@ -143,12 +143,13 @@ try {
   }
   // (c) One core's time on the dev blocks, by phase (the work priceDay does for a day): parsing
   // (with txid bytes, no script views), adding to DayWindows (the day's window and each block's),
-  // the day's estimate, the blocks' seeded estimates. Two passes, the first to warm up; blocks in
+  // the day's estimate, the blocks' estimates (seeded when the day is confident, else cold: the
+  // jobs above carry no seed either). Four passes, the first to warm up; blocks in
   // memory, so no file reads.
   const phases = { parse: 0, add: 0, dayEstimate: 0, blockEstimates: 0, bytes: 0 };
   const digest = new Uint8Array(32);
-  for (let pass = 0; pass < 2; pass++) {
-    for (const key of Object.keys(phases) as (keyof typeof phases)[]) phases[key] = 0;
+  for (let pass = 0; pass < 4; pass++) {
+    if (pass === 1) for (const key of Object.keys(phases) as (keyof typeof phases)[]) phases[key] = 0;
     for (let i = 0; i < blocks.length; i += BLOCKS_PER_DAY) {
       const group = blocks.slice(i, i + BLOCKS_PER_DAY);
       // The parse alone, then parse and adds: the adds are the difference (timing each add alone
