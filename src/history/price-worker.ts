@@ -1,8 +1,8 @@
 // A worker thread that prices days: a DayJob in (the day's blocks, each with its bytes or where
 // they sit in a blk file, the XOR key, and the carried seed when known), a DayResult out. Blocks
-// in files are read and parsed here, once each (priceDay feeds the day's window and the block's
-// own from the same pass), so many workers read and parse in parallel and the main thread only
-// writes rows.
+// in files are read (into one reused buffer, one descriptor per file) and parsed here, once each
+// (priceDay feeds the day's window and each block's own from the same pass, day-windows.ts), so
+// many workers read and parse in parallel and the main thread only writes rows.
 
 import { closeSync, openSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
