@@ -10,6 +10,7 @@ import type { ConfidentHistory } from '../live/start-seed.ts';
 import type { NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
+import type { BlockWindowStats } from '../server/metrics-report.ts';
 import type { BlockPrice, BlockPriceReader, HistoryReader } from '../server/readers.ts';
 import { type Command, EXIT, UserError } from './command.ts';
 
@@ -38,6 +39,8 @@ Options:
                          repeatable (CHAINPRICE_ALLOW_ORIGIN, comma-separated)
   --data-dir DIR         where the price history is kept (default ~/.chainprice; CHAINPRICE_DATA_DIR)
   --no-history           keep no history (the history API answers 503)
+  --max-rss MB           /health reports a problem when resident memory passes MB megabytes
+                         (CHAINPRICE_MAX_RSS_MB; default: no ceiling)
   --price-hint USD       optional, never needed: a rough BTC/USD price to seed the live estimate with
                          until the chain gives a confident one (a wrong hint is found and replaced
                          by the periodic cold check); without it a node restart seeds from the
@@ -59,6 +62,8 @@ interface ServeOptions {
   dataDir: string | undefined;
   history: boolean;
   priceHint: number | undefined;
+  /** /health's resident-memory ceiling, bytes. */
+  maxRssBytes: number | null;
   node: NodeFlags;
 }
 
@@ -85,6 +90,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     dataDir: env.CHAINPRICE_DATA_DIR || undefined,
     history: true,
     priceHint: undefined,
+    maxRssBytes: env.CHAINPRICE_MAX_RSS_MB
+      ? positiveNumber('CHAINPRICE_MAX_RSS_MB', env.CHAINPRICE_MAX_RSS_MB) * 2 ** 20
+      : null,
     node: flags,
   };
   let originsFromFlags = false;
@@ -142,6 +150,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
       case '--no-history':
         options.history = false;
         break;
+      case '--max-rss':
+        options.maxRssBytes = positiveNumber(name, value()) * 2 ** 20;
+        break;
       case '--price-hint':
         options.priceHint = priceHint(value());
         break;
@@ -197,6 +208,8 @@ interface Source {
   onBlock?: (listener: (block: BlockPrice) => void) => () => void;
   /** Seeds the live estimate until the chain gives a confident price (before start). */
   setStartSeed: (seed: StartSeed) => void;
+  /** The confirmed-block window's size (node only). */
+  blockWindow?: () => BlockWindowStats | null;
 }
 
 async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
@@ -226,6 +239,7 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
       blocks: feed.blockPrices,
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
+      blockWindow: () => feed.blockWindow?.stats ?? null,
     };
   } catch (error) {
     if (error instanceof UserError) {
@@ -320,6 +334,8 @@ async function run(args: string[]): Promise<number> {
     blocks: source.blocks,
     token: options.token,
     allowedOrigins: options.allowedOrigins,
+    health: { maxRssBytes: options.maxRssBytes },
+    blockWindow: source.blockWindow,
     log: status,
   });
 
