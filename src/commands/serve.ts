@@ -297,6 +297,11 @@ function isLoopback(host: string): boolean {
 
 async function run(args: string[]): Promise<number> {
   const options = parseServeArgs(args, process.env);
+  // The memory settings (heap-settings.ts: V8 flags and glibc malloc settings, measured to keep
+  // the service lean) are read at process start: restart once with them, in place.
+  const { memoryRelaunch } = await import('./heap-settings.ts');
+  const relaunch = memoryRelaunch();
+  if (relaunch !== null) process.execve?.(relaunch.file, relaunch.args, relaunch.env);
   const status = (line: string) => console.error(`chainprice: ${line}`);
 
   const { buildApp } = await import('../server/app.ts');
