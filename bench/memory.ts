@@ -424,6 +424,9 @@ async function demo(heapFlags: string[]): Promise<Record<string, unknown>> {
   const feed = createDemoFeed({});
   const started = performance.now();
   await feed.start();
+  // As serve does after its start (src/commands/serve.ts).
+  const { releaseMemory } = await import('../src/node/release-memory.ts');
+  releaseMemory();
   const fillSeconds = (performance.now() - started) / 1000;
   const size = feed.health().windowSize;
   const startupPeak = peak;
@@ -468,7 +471,9 @@ async function main(): Promise<void> {
       for (const v8Defaults of [false, true]) {
         // As `chainprice serve` runs (its memory settings), then with Node's and glibc's defaults.
         const flags = v8Defaults ? [] : [...SERVE_NODE_FLAGS];
-        const env = v8Defaults ? process.env : { ...SERVE_MALLOC_ENV, ...process.env };
+        const env = v8Defaults
+          ? { ...process.env, CHAINPRICE_V8_DEFAULTS: '1' }
+          : { ...SERVE_MALLOC_ENV, ...process.env };
         const args = [...flags, '--expose-gc', fileURLToPath(import.meta.url), '--one', ...mode];
         if (v8Defaults) args.push('--v8-defaults');
         const run = spawnSync(process.execPath, args, {

@@ -412,6 +412,9 @@ async function run(args: string[]): Promise<number> {
     await shutdown('startup failure').catch(() => {});
     throw error;
   }
+  // The start (the demo's pre-fill, the mempool bootstrap) leaves its garbage's pages behind.
+  const { releaseMemory } = await import('../node/release-memory.ts');
+  releaseMemory();
   await stopped;
   status('stopped');
   return EXIT.ok;

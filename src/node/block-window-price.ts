@@ -9,6 +9,7 @@
 import type { Estimate } from '../oracle/window.ts';
 import type { BlockSource } from './block-source.ts';
 import { CompactBlockWindow } from './compact-block-window.ts';
+import { releaseMemory } from './release-memory.ts';
 
 /** What the block window reads from the node: the tip, the hashes of heights, the blocks (BlockSource). */
 export type BlockWindowSource = Pick<BlockSource, 'tipHeight' | 'hashesAt' | 'fetchBlocks'>;
@@ -94,6 +95,8 @@ export class BlockWindowPrice {
     this.window.settle(hashes);
     this.tipHash = tipHash;
     this.latest = this.window.estimate();
+    // A fill of many blocks (the start, a long reorg) leaves its garbage's pages behind: give them back.
+    if (missing.length > 1) releaseMemory();
     this.options.onPrice?.(this.price, this.latest);
   }
 }
