@@ -49,7 +49,9 @@ export function memoryRelaunch(
 ): Relaunch | null {
   if (env.CHAINPRICE_V8_DEFAULTS === '1' || env[APPLIED] === '1') return null;
   if (process.platform === 'win32' || typeof process.execve !== 'function') return null;
-  const flags = SERVE_NODE_FLAGS.filter((f) => !execArgv.includes(f));
+  // A flag the user gave (any value, - or _ spelling) is theirs: ours is left out.
+  const given = execArgv.map((a) => a.split('=')[0].replace(/_/g, '-'));
+  const flags = SERVE_NODE_FLAGS.filter((f) => !given.includes(f.split('=')[0]));
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
   return {

@@ -40,5 +40,12 @@ test('a flag already given is not repeated; CHAINPRICE_V8_DEFAULTS=1 turns it al
   const relaunch = memoryRelaunch({}, '/usr/bin/node', [SERVE_NODE_FLAGS[0]], argv);
   assert.ok(relaunch);
   assert.equal(relaunch.args.filter((a) => a === SERVE_NODE_FLAGS[0]).length, 1);
+  // The user's own value of one of the flags wins.
+  const own = memoryRelaunch({}, '/usr/bin/node', ['--max_semi_space_size=16'], argv);
+  assert.ok(own);
+  assert.deepEqual(
+    own.args.filter((a) => a.includes('semi')),
+    ['--max_semi_space_size=16'],
+  );
   assert.equal(memoryRelaunch({ CHAINPRICE_V8_DEFAULTS: '1' }, '/usr/bin/node', [], argv), null);
 });
