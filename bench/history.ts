@@ -2,7 +2,9 @@
 // blk*.dat with XOR on, repeated to --gb gigabytes (default 2) in a temp dir (deleted at the end).
 // Measures (a) scanning every file's frames and headers (the index), (b) pricing days of blocks read
 // from the files (day window + each block seeded) on 1 and on N worker threads, over --price-mb of
-// the data per run. Prints MB/s per core and writes bench/results/history.json.
+// the data per run, and (c) where one core's time goes on a day of blocks: parsing, adding to the
+// windows (the day's and each block's), estimating. Prints MB/s per core and writes
+// bench/results/history.json.
 //
 //   node bench/history.ts [--gb 2] [--price-mb 400] [--workers 2]
 
@@ -10,11 +12,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readBlock } from '../src/bitcoin/block.ts';
+import type { Transaction } from '../src/bitcoin/transaction.ts';
 import { type ScannedBlock, scanBlockFile } from '../src/history/blk-file.ts';
 import { magicOf } from '../src/history/blk-format.ts';
 import { readXorKey } from '../src/history/block-files.ts';
 import type { JobBlock } from '../src/history/price-worker.ts';
 import { WorkerPool } from '../src/history/worker-pool.ts';
+import { PriceWindow } from '../src/oracle/window.ts';
 import { REAL_DATA_MISSING, readRealBlock, realBlocks } from '../test/bitcoin/real-data.ts';
 import { frameBlocks } from '../test/history/blk-fixture.ts';
 
@@ -114,9 +119,44 @@ try {
       `pricing ${(take / 1e6).toFixed(0)} MB (${days.length} days of ${BLOCKS_PER_DAY} blocks) on ${n} worker${n > 1 ? 's' : ''}: ${seconds.toFixed(1)} s, ${mbps.toFixed(1)} MB/s, ${(mbps / n).toFixed(1)} MB/s per core`,
     );
   }
+  // (c) One core's time on the dev blocks, by phase (the work priceDay does for a day).
+  const phases = { parse: 0, add: 0, dayEstimate: 0, blockEstimates: 0, bytes: 0 };
+  for (let i = 0; i < blocks.length; i += BLOCKS_PER_DAY) {
+    const group = blocks.slice(i, i + BLOCKS_PER_DAY);
+    let t0 = performance.now();
+    const parsed = group.map((b) => {
+      const p = readBlock(b);
+      const txs: Transaction[] = [...p.transactions()];
+      return { time: p.header.time, txs };
+    });
+    phases.parse += performance.now() - t0;
+    t0 = performance.now();
+    const day = new PriceWindow();
+    const own = parsed.map((p) => {
+      const w = new PriceWindow();
+      for (const tx of p.txs) {
+        day.add(tx, p.time);
+        w.add(tx, p.time);
+      }
+      return w;
+    });
+    phases.add += performance.now() - t0;
+    t0 = performance.now();
+    const e = day.estimate();
+    phases.dayEstimate += performance.now() - t0;
+    t0 = performance.now();
+    for (const w of own) w.estimate({ seed: e.ok ? e.price : null });
+    phases.blockEstimates += performance.now() - t0;
+    phases.bytes += group.reduce((s, b) => s + b.length, 0);
+  }
+  const total = phases.parse + phases.add + phases.dayEstimate + phases.blockEstimates;
+  const share = (ms: number) => `${((ms / total) * 100).toFixed(0)} %`;
+  console.log(
+    `phases over ${(phases.bytes / 1e6).toFixed(0)} MB on one core: parse ${share(phases.parse)}, window adds ${share(phases.add)}, day estimates ${share(phases.dayEstimate)}, block estimates ${share(phases.blockEstimates)} (${(phases.bytes / 1e3 / total).toFixed(0)} MB/s without file reads)`,
+  );
   writeFileSync(
     join(results, 'history.json'),
-    `${JSON.stringify({ gb, files: fileNo, blocks: found.length, scanSeconds, scannedBytes, priceBytes: take, runs, cores: availableParallelism() }, null, 2)}\n`,
+    `${JSON.stringify({ gb, files: fileNo, blocks: found.length, scanSeconds, scannedBytes, priceBytes: take, runs, phases, cores: availableParallelism() }, null, 2)}\n`,
   );
 } finally {
   cleanup();

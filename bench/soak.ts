@@ -219,7 +219,7 @@ async function main(): Promise<void> {
 
   const child = fork(fileURLToPath(new URL('./ws-clients.ts', import.meta.url)), [], { stdio: 'inherit' });
   const tell = (message: ParentMessage) => child.send(message);
-  tell({ type: 'start', url: `ws://127.0.0.1:${port}/ws/mempool`, clients });
+  tell({ type: 'start', urls: [`ws://127.0.0.1:${port}/ws/mempool`], clients });
   const connected = await waitFor(child, 'connected', 120_000);
   console.log(
     `clients: ${connected.open} connected${connected.failed > 0 ? `, ${connected.failed} failed` : ''}`,

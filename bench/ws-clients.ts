@@ -14,7 +14,7 @@ const MAX_LATENCY_MS = 10_000;
 const FULL_PARSE_EVERY = 50;
 
 export type ParentMessage =
-  | { type: 'start'; url: string; clients: number }
+  | { type: 'start'; urls: string[]; clients: number }
   | { type: 'measure' }
   | { type: 'stop' };
 
@@ -136,12 +136,15 @@ function connect(url: string): Promise<boolean> {
   });
 }
 
-async function start(url: string, clients: number): Promise<void> {
+/** Clients are spread over `urls` in turn (one URL: the service itself; several: its edges). */
+async function start(urls: string[], clients: number): Promise<void> {
   const started = now();
   let failed = 0;
   for (let i = 0; i < clients; i += CONNECT_BATCH) {
     const batch = Math.min(CONNECT_BATCH, clients - i);
-    const results = await Promise.all(Array.from({ length: batch }, () => connect(url)));
+    const results = await Promise.all(
+      Array.from({ length: batch }, (_, k) => connect(urls[(i + k) % urls.length])),
+    );
     failed += results.filter((ok) => !ok).length;
   }
   send({ type: 'connected', open: connections.length, failed, seconds: (now() - started) / 1000 });
@@ -177,7 +180,7 @@ function results(): ClientResults {
 
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'start') {
-    start(message.url, message.clients).catch((error) => send({ type: 'error', message: String(error) }));
+    start(message.urls, message.clients).catch((error) => send({ type: 'error', message: String(error) }));
   } else if (message.type === 'measure') {
     measuring = true;
     measureStart = now();

@@ -11,7 +11,12 @@
 // process — the demo network in burst mode (about 200 transactions a second) through the parser,
 // window, estimator and Orchestrator (updates every 500 ms) — so its CPU and RSS include all of that.
 //
-// Usage: node bench/ws.ts [--clients 100] [--duration 20] [--source synthetic|demo] [--rate 2] [--points 20]
+// --edges N (N ≥ 1): the scale-out setup instead (bench/ws-edges.ts): the source and the estimator's
+// publisher in this process, a nats-server of its own, N `chainprice edge` processes, and the
+// clients spread over the edges in turn. Then the server figures are the edges' (summed; CPU from
+// /proc), and it adds the publisher's and the NATS server's CPU and the bus bytes per edge.
+//
+// Usage: node bench/ws.ts [--clients 100] [--duration 20] [--source synthetic|demo] [--rate 2] [--points 20] [--edges N]
 // The long run: node bench/ws.ts --clients 1000 --duration 600
 
 import { fork } from 'node:child_process';
@@ -23,6 +28,7 @@ import type { LiveFeed } from '../src/live/feed.ts';
 import { buildApp } from '../src/server/app.ts';
 import { FakeFeed, startSyntheticUpdates } from '../test/server/fake-feed.ts';
 import type { ChildMessage, ClientResults, ParentMessage } from './ws-clients.ts';
+import { cpuSecondsOf, type EdgeTopology, startEdges } from './ws-edges.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const DEMO_FEED = new URL('../src/sim/demo-feed.ts', import.meta.url);
@@ -41,6 +47,8 @@ interface Args {
   source: 'demo' | 'synthetic';
   rate: number;
   points: number;
+  /** 0: clients on the service itself; N: on N edges fed over NATS. */
+  edges: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -50,6 +58,7 @@ function parseArgs(argv: string[]): Args {
     source: 'synthetic',
     rate: 2,
     points: 20,
+    edges: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -65,6 +74,10 @@ function parseArgs(argv: string[]): Args {
         if (name === '--clients' && !Number.isInteger(number))
           fail(`--clients needs a whole number, not "${value}"`);
         args[name.slice(2) as 'clients' | 'duration' | 'rate' | 'points'] = number;
+        break;
+      case '--edges':
+        if (!Number.isInteger(number) || number < 0) fail(`--edges needs a whole number, not "${value}"`);
+        args.edges = number;
         break;
       case '--source':
         if (value !== 'demo' && value !== 'synthetic') fail(`--source is synthetic or demo, not "${value}"`);
@@ -173,11 +186,26 @@ async function main(): Promise<void> {
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;
-  const url = `ws://127.0.0.1:${port}/ws/mempool`;
+  let urls = [`ws://127.0.0.1:${port}/ws/mempool`];
+  let topology: EdgeTopology | null = null;
+  if (args.edges > 0) {
+    topology = await startEdges(source.feed, args.edges);
+    urls = topology.urls;
+    console.log(`edges: ${args.edges} chainprice edge processes fed over NATS; clients spread over them`);
+  }
+  const readCounters = () => (topology ? topology.counters() : counters(app));
+  const processCpu = () =>
+    topology
+      ? {
+          edges: topology.edgePids.map(cpuSecondsOf),
+          nats: cpuSecondsOf(topology.natsPid),
+          busBytes: topology.publisher.counters.bus_bytes_published,
+        }
+      : null;
 
   const child = fork(fileURLToPath(new URL('./ws-clients.ts', import.meta.url)), [], { stdio: 'inherit' });
   const tell = (message: ParentMessage) => child.send(message);
-  tell({ type: 'start', url, clients: args.clients });
+  tell({ type: 'start', urls, clients: args.clients });
   const connected = await waitFor(child, 'connected', 120_000 + args.clients * 100);
   console.log(
     `clients: ${connected.open} connected in ${round(connected.seconds, 2)} s` +
@@ -187,8 +215,9 @@ async function main(): Promise<void> {
 
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
-  const before = await counters(app);
+  const before = await readCounters();
   const cpuBefore = process.cpuUsage();
+  const processCpuBefore = processCpu();
   const started = performance.now();
   const rss: { t: number; v: number }[] = [];
   const heap: { t: number; v: number }[] = [];
@@ -219,9 +248,11 @@ async function main(): Promise<void> {
   const clients: ClientResults = await resultsPromise;
   const elapsed = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  const after = await counters(app);
+  const after = await readCounters();
+  const processCpuAfter = processCpu();
   const delta = (name: string) => (after[name] ?? 0) - (before[name] ?? 0);
 
+  await topology?.stop();
   await app.close();
   await source.stop();
 
@@ -285,6 +316,28 @@ async function main(): Promise<void> {
     },
     clientProcessCpuPercentOfOneCore: round((clients.cpuSeconds / clients.measuredSeconds) * 100),
     closedDuringRun: clients.closedDuringRun,
+    scaleOut:
+      processCpuBefore && processCpuAfter
+        ? {
+            edges: args.edges,
+            clientsPerEdge: Math.round(args.clients / args.edges),
+            edgeCpuPercentOfOneCore: processCpuAfter.edges.map((c, i) =>
+              round(((c - processCpuBefore.edges[i]) / elapsed) * 100),
+            ),
+            /** This process: the synthetic source and the publisher (it publishes once, whatever the edges). */
+            publisherProcessCpuPercentOfOneCore: round(serverCpuPercent),
+            natsServerCpuPercentOfOneCore: round(
+              ((processCpuAfter.nats - processCpuBefore.nats) / elapsed) * 100,
+            ),
+            busBytesPublishedPerSecond: Math.round(
+              (processCpuAfter.busBytes - processCpuBefore.busBytes) / elapsed,
+            ),
+            /** Every edge receives every byte published: the NATS server sends this to each. */
+            busBytesPerEdgePerSecond: Math.round(
+              (processCpuAfter.busBytes - processCpuBefore.busBytes) / elapsed,
+            ),
+          }
+        : undefined,
   };
 
   console.log(
@@ -313,10 +366,22 @@ async function main(): Promise<void> {
   console.log(
     `  client process CPU ${result.clientProcessCpuPercentOfOneCore} % of one core (not the server's)`,
   );
+  if (result.scaleOut) {
+    const so = result.scaleOut;
+    console.log(
+      `  scale-out: ${so.edges} edges, ~${so.clientsPerEdge} clients each; edge CPU ${so.edgeCpuPercentOfOneCore.join(' / ')} % of one core; ` +
+        `publisher process ${so.publisherProcessCpuPercentOfOneCore} %, nats-server ${so.natsServerCpuPercentOfOneCore} %; ` +
+        `bus ${round(so.busBytesPerEdgePerSecond / 1024, 2)} KiB/s to each edge`,
+    );
+    console.log(
+      '  (with --edges, "server CPU" and "RSS" above are the publisher process; fan-out and bytes are summed over the edges)',
+    );
+  }
 
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(new URL('ws.json', `file://${RESULTS}`), `${JSON.stringify(result, null, 2)}\n`);
-  console.log('  wrote bench/results/ws.json');
+  const file = args.edges > 0 ? `ws-edges-${args.edges}.json` : 'ws.json';
+  writeFileSync(new URL(file, `file://${RESULTS}`), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`  wrote bench/results/${file}`);
   process.exit(0);
 }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `chainprice` command: finds the subcommand and runs it; every error becomes one clear line.
 import { readFileSync } from 'node:fs';
+import { findPackageJSON } from 'node:module';
 import { type Command, EXIT, UserError } from './commands/command.ts';
 
 /** Subcommands, loaded only when used so `chainprice block` never loads the web server. */
@@ -43,8 +44,17 @@ register(
   () => import('./commands/serve.ts'),
 );
 
+register(
+  'edge',
+  'serve the live price from NATS (no node): one estimator, many edges',
+  () => import('./commands/edge.ts'),
+);
+
+/** From the package.json above this file: the clone's (src/cli.ts) or the installed package's (dist/src/cli.js). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  const file = findPackageJSON('..', import.meta.url);
+  if (file === undefined) return 'unknown';
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as {
     version: string;
   };
   return pkg.version;

@@ -4,14 +4,17 @@
 // the WebSocket clients with 1001 (going away), stop the feed and close the history, then exit.
 
 import type { AddressInfo } from 'node:net';
+import { type NatsTarget, natsTarget } from '../bus/nats-target.ts';
 import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
 import type { StartSeed } from '../live/orchestrator.ts';
 import type { ConfidentHistory } from '../live/start-seed.ts';
-import type { NodeFlags } from '../node/node-config.ts';
+import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
+import type { RpcClient } from '../node/rpc-client.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
 import type { BlockWindowStats } from '../server/metrics-report.ts';
 import type { BlockPrice, BlockPriceReader, HistoryReader } from '../server/readers.ts';
+import type { Database } from '../store/sqlite.ts';
 import { type Command, EXIT, UserError } from './command.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
@@ -45,6 +48,10 @@ Options:
                          until the chain gives a confident one (a wrong hint is found and replaced
                          by the periodic cold check); without it a node restart seeds from the
                          history's last confident price of the past week, if any
+  --nats URL             also publish the live state on NATS for edges (chainprice edge), and stand
+                         by when another estimator of this network publishes (CHAINPRICE_NATS);
+                         see docs/deploy-nats.md. Credentials come from the environment only:
+                         CHAINPRICE_NATS_USER and …_PASSWORD, CHAINPRICE_NATS_TOKEN or CHAINPRICE_NATS_NKEY
 
 ${NODE_FLAGS_HELP}`;
 
@@ -65,6 +72,7 @@ interface ServeOptions {
   /** /health's resident-memory ceiling, bytes. */
   maxRssBytes: number | null;
   node: NodeFlags;
+  nats: NatsTarget | undefined;
 }
 
 function usage(message: string): UserError {
@@ -94,7 +102,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
       ? positiveNumber('CHAINPRICE_MAX_RSS_MB', env.CHAINPRICE_MAX_RSS_MB) * 2 ** 20
       : null,
     node: flags,
+    nats: undefined,
   };
+  let natsUrl = env.CHAINPRICE_NATS || undefined;
   let originsFromFlags = false;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -156,6 +166,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
       case '--price-hint':
         options.priceHint = priceHint(value());
         break;
+      case '--nats':
+        natsUrl = value();
+        break;
       default:
         throw usage(`unknown argument ${arg}`);
     }
@@ -167,6 +180,8 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
   if (options.demo && Object.keys(options.node).length > 0) {
     throw usage('node options do not apply with --demo');
   }
+  if (natsUrl !== undefined)
+    options.nats = natsTarget(natsUrl, env, 'serve: --nats', 'chainprice serve --help');
   return options;
 }
 
@@ -204,12 +219,16 @@ function parsePort(text: string, name: string): number {
 /** What the feed module gives besides the LiveFeed: block prices, and (demo) a hook for each new block. */
 interface Source {
   feed: LiveFeed;
+  /** The network whose price this is: \`demo\`, or the node's (\`main\`, \`test\`, …). */
+  network: string;
   blocks: BlockPriceReader;
   onBlock?: (listener: (block: BlockPrice) => void) => () => void;
   /** Seeds the live estimate until the chain gives a confident price (before start). */
   setStartSeed: (seed: StartSeed) => void;
   /** The confirmed-block window's size (node only). */
   blockWindow?: () => BlockWindowStats | null;
+  /** The node (node mode): the chain's price history is kept current from it. */
+  node?: { rpc: RpcClient; config: NodeConfig };
 }
 
 async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
@@ -225,6 +244,7 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
     });
     return {
       feed,
+      network: 'demo',
       blocks: feed.blockPrices,
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
@@ -233,13 +253,16 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
   const { resolveNodeConfig } = await import('../node/node-config.ts');
   const { createNodeFeed } = await import('../node/node-feed.ts');
   try {
-    const feed = await createNodeFeed(resolveNodeConfig(options.node), { onStatus: status });
+    const config = resolveNodeConfig(options.node);
+    const feed = await createNodeFeed(config, { onStatus: status });
     return {
       feed,
+      network: config.network,
       blocks: feed.blockPrices,
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
       blockWindow: () => feed.blockWindow?.stats ?? null,
+      node: { rpc: feed.rpc, config: feed.config },
     };
   } catch (error) {
     if (error instanceof UserError) {
@@ -333,6 +356,16 @@ async function run(args: string[]): Promise<number> {
     status(`seeding the live estimate with ${startSeed.detail}`);
   }
 
+  let bus: Awaited<ReturnType<typeof openPublisher>> | undefined;
+  if (options.nats !== undefined) {
+    try {
+      bus = await openPublisher(options.nats, source, history, status);
+    } catch (error) {
+      history?.close();
+      await source.feed.stop();
+      throw error;
+    }
+  }
   const app = await buildApp({
     feed: source.feed,
     history,
@@ -342,6 +375,7 @@ async function run(args: string[]): Promise<number> {
     health: { maxRssBytes: options.maxRssBytes },
     blockWindow: source.blockWindow,
     log: status,
+    servedBy: bus?.instance,
   });
 
   const unsubscribers: (() => void)[] = [];
@@ -365,6 +399,7 @@ async function run(args: string[]): Promise<number> {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await app.close();
+    await bus?.close();
     history?.close();
     await source.feed.stop();
     throw listenError(error, options.host, options.port);
@@ -373,6 +408,13 @@ async function run(args: string[]): Promise<number> {
   const port = (app.server.address() as AddressInfo).port;
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}/`;
+  const background = new AbortController();
+  const chainHistory =
+    history === undefined
+      ? Promise.resolve()
+      : keepChainHistory(options, source, history, status, background.signal).catch((error: unknown) =>
+          status(`the chain price history stopped: ${(error as Error).message}`),
+        );
   status(
     `serving the ${options.demo ? 'demo' : 'node'} price on ${url}${options.token ? '?token=… (add your token)' : ''}` +
       (history ? ` — history in ${history.path}` : ''),
@@ -392,6 +434,9 @@ async function run(args: string[]): Promise<number> {
     status(`${signal}: closing connections and stopping`);
     stopping = (async () => {
       for (const unsubscribe of unsubscribers) unsubscribe();
+      background.abort();
+      await chainHistory;
+      await bus?.close();
       await app.close();
       await source.feed.stop();
       history?.close();
@@ -406,6 +451,7 @@ async function run(args: string[]): Promise<number> {
     }
   });
 
+  bus?.start();
   try {
     await source.feed.start();
   } catch (error) {
@@ -418,6 +464,86 @@ async function run(args: string[]): Promise<number> {
   await stopped;
   status('stopped');
   return EXIT.ok;
+}
+
+/**
+ * The chain's price history beside the live price, in the background (never delaying it): the demo
+ * simulates months of past days into its own database; a node's recent days are built and kept
+ * current as blocks arrive (src/history/node-history.ts). Ends when `signal` aborts (shutdown).
+ */
+async function keepChainHistory(
+  options: ServeOptions,
+  source: Source,
+  history: History,
+  status: (line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const { HistoryTables } = await import('../history/history-tables.ts');
+  const tables = new HistoryTables((history as unknown as { database: Database }).database);
+  if (options.demo) {
+    const { buildDemoHistory } = await import('../sim/demo-history.ts');
+    status('demo: simulating months of past days for the History view');
+    await buildDemoHistory({
+      tables,
+      endTime: Date.now() / 1000,
+      seed: options.demoSeed,
+      endPrice: options.demoPrice,
+      onStatus: status,
+      signal,
+    });
+    return;
+  }
+  if (source.node === undefined) return;
+  const { NodeHistory } = await import('../history/node-history.ts');
+  const keeper = new NodeHistory({
+    rpc: source.node.rpc,
+    network: source.node.config.network,
+    datadir: source.node.config.datadir,
+    tables,
+    log: status,
+  });
+  keeper.start();
+  const unsubscribe = source.onBlock?.(() => keeper.update());
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  unsubscribe?.();
+  await keeper.stop();
+}
+
+/** `--nats`: the connection, the lease and the publisher (loaded only when asked for). */
+async function openPublisher(
+  target: NatsTarget,
+  source: Source,
+  history: HistoryReader | undefined,
+  status: (line: string) => void,
+) {
+  const { isNetworkName } = await import('../bus/bus-protocol.ts');
+  const { openBus } = await import('../bus/bus-start.ts');
+  const { BusPublisher } = await import('../bus/publisher.ts');
+  if (!isNetworkName(source.network))
+    throw new UserError(`serve: --nats does not know network ${source.network}`);
+  const bus = await openBus(target, 'estimator');
+  const publisher = new BusPublisher({
+    nc: bus.nc,
+    kv: bus.kv,
+    network: source.network,
+    feed: source.feed,
+    history,
+    blocks: source.blocks,
+    instance: bus.instance,
+    log: status,
+  });
+  status(
+    `NATS: ${bus.instance} joined ${target.shown} (credentials: ${target.authKind}) for the ${source.network} ` +
+      'network; publishing once it holds the lease, standing by while another estimator does',
+  );
+  return {
+    instance: bus.instance,
+    start: () => publisher.start(),
+    close: async () => {
+      await publisher.stop();
+      await bus.nc.close().catch(() => {});
+    },
+  };
 }
 
 export const command: Command = {

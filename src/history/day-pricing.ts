@@ -1,7 +1,9 @@
 // The prices of one UTC day and of each of its blocks, pure: the day's blocks (bytes from a
-// callback, so files are read twice rather than held) and the seed carried from the last confident
-// day before it in; the day's price and each block's price out. The day pools all its blocks in
-// one PriceWindow (the estimator the live service uses), cold. Each block is then priced alone,
+// callback) and the seed carried from the last confident day before it in; the day's price and
+// each block's price out. The day pools all its blocks in one PriceWindow (the estimator the live
+// service uses), cold. Each block is read and parsed once (priceDay): its transactions go into the
+// day's window and into the block's own window at the same pass, and the block windows (40 bytes a
+// transaction, the Transaction objects are not kept) wait for the day's seed. Each block is priced alone,
 // seeded by the neighbouring confident price: its own day's when that is confident, else the
 // carried one; with neither, cold. So a block's price depends only on its day's blocks and the
 // carried seed, never on how the build was split between workers or runs.
@@ -141,4 +143,67 @@ export function priceBlocks(
 /** The seed for the day's blocks: the day's own price when confident, else the carried one. */
 export function blockSeed(dayEstimate: Estimate, carried: number | null): number | null {
   return seedPrice(dayEstimate) ?? carried;
+}
+
+/**
+ * The day and each of its blocks in one pass: every block read and parsed once, its transactions
+ * added to the day's pooled window and to the block's own. The blocks are then estimated with
+ * blockSeed(day, carried). When the day is not confident and `carried` is undefined (not known yet),
+ * the blocks are left unpriced (null): the caller asks again with the carried seed.
+ * Gives the same rows as priceDayWindow followed by priceBlocks.
+ */
+export function priceDay(
+  day: string,
+  blocks: readonly DayBlock[],
+  bytesOf: (block: DayBlock) => Uint8Array,
+  carried: number | null | undefined,
+): { day: PricedDay; estimate: Estimate; blocks: PricedBlock[] | null } {
+  const pooled = new PriceWindow();
+  const own: { window: PriceWindow; transactions: number; bytes: number }[] = [];
+  let transactions = 0;
+  let size = 0;
+  for (const block of blocks) {
+    const bytes = bytesOf(block);
+    const parsed = readBlock(bytes);
+    if (parsed.header.hash !== block.hash) throw new BlockHashMismatch(block.hash, parsed.header.hash);
+    const window = new PriceWindow();
+    let n = 0;
+    for (const tx of parsed.transactions()) {
+      pooled.add(tx, block.time);
+      window.add(tx, block.time);
+      n++;
+    }
+    own.push({ window, transactions: n, bytes: bytes.length });
+    transactions += n;
+    size += bytes.length;
+  }
+  const estimate = pooled.estimate();
+  const priced: PricedDay = {
+    day,
+    start: dayStart(day),
+    ...counts(estimate),
+    candidates: estimate.candidates,
+    blocks: blocks.length,
+    transactions,
+    firstHeight: Math.min(...blocks.map((b) => b.height)),
+    lastHeight: Math.max(...blocks.map((b) => b.height)),
+    bytes: size,
+  };
+  const daySeed = seedPrice(estimate);
+  if (daySeed === null && carried === undefined) return { day: priced, estimate, blocks: null };
+  const seed = daySeed ?? carried ?? null;
+  const out = blocks.map((block, i): PricedBlock => {
+    const e = own[i].window.estimate({ seed });
+    return {
+      height: block.height,
+      hash: block.hash,
+      time: block.time,
+      ...counts(e),
+      candidates: e.candidates,
+      transactions: own[i].transactions,
+      bytes: own[i].bytes,
+      seed,
+    };
+  });
+  return { day: priced, estimate, blocks: out };
 }

@@ -5,7 +5,10 @@
 //   GET /api/v1/prices                                    {time, USD, EUR: -1, …}: the newest priced block
 //   GET /api/v1/historical-price?currency=USD&timestamp=  {prices: [{time, USD, …}], exchangeRates: {…}}
 // chainprice prices USD only; every other currency of the explorer is answered with -1, the value
-// the explorer gives a currency it has no price for.
+// the explorer gives a currency it has no price for. Every answer names its source (node or demo):
+// a `source` field in the history JSON and an X-Chainprice-Source header on all four (the explorer's
+// shapes are kept exactly, so there it is the header only). Without a history database
+// (--no-history) the four answer 503 with a message saying so (historyUnavailableRoutes).
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ApiError, badRequest } from '../server/api-error.ts';
@@ -92,7 +95,37 @@ function mempoolRow(time: number, usd: number | null): Record<string, number> {
   return row;
 }
 
-export function historyRoutes(app: FastifyInstance, tables: HistoryTables): void {
+/** The history routes' paths. */
+export const HISTORY_PATHS = [
+  '/api/v1/history/daily',
+  '/api/v1/history/blocks',
+  '/api/v1/prices',
+  '/api/v1/historical-price',
+] as const;
+
+/** A server with no history database (--no-history): the history routes answer 503 saying why. */
+export function historyUnavailableRoutes(app: FastifyInstance): void {
+  for (const path of HISTORY_PATHS) {
+    app.get(path, async () => {
+      throw new ApiError(
+        503,
+        'history_unavailable',
+        'this server keeps no history (it was started with --no-history): restart it without --no-history to serve the chain price history',
+      );
+    });
+  }
+}
+
+export function historyRoutes(
+  app: FastifyInstance,
+  tables: HistoryTables,
+  source: 'node' | 'demo' = 'node',
+): void {
+  app.addHook('onSend', async (request, reply) => {
+    const path = request.url.split('?')[0];
+    if ((HISTORY_PATHS as readonly string[]).includes(path)) reply.header('x-chainprice-source', source);
+  });
+
   app.get('/api/v1/history/daily', async (request, reply) => {
     const q = request.query as Record<string, unknown>;
     only(q, ['from', 'to', 'format']);
@@ -102,7 +135,7 @@ export function historyRoutes(app: FastifyInstance, tables: HistoryTables): void
     const rows = tables.days(from, to).slice(0, MAX_ROWS);
     if (format(single('format', q.format)) === 'csv')
       return csv(reply, `chainprice-daily-${from}-${to}`, daysCsv(rows));
-    return { days: rows.map(dayJson) };
+    return { source, days: rows.map(dayJson) };
   });
 
   app.get('/api/v1/history/blocks', async (request, reply) => {
@@ -132,7 +165,7 @@ export function historyRoutes(app: FastifyInstance, tables: HistoryTables): void
         .slice(0, MAX_ROWS);
     }
     if (format(single('format', q.format)) === 'csv') return csv(reply, 'chainprice-blocks', blocksCsv(rows));
-    return { blocks: rows.map(blockJson), truncated: rows.length === MAX_ROWS };
+    return { source, blocks: rows.map(blockJson), truncated: rows.length === MAX_ROWS };
   });
 
   app.get('/api/v1/prices', async () => {

@@ -120,6 +120,19 @@ export class HistoryTables {
     }
   }
 
+  /** Removes every chain row (the demo rebuilds its simulated past on each start). */
+  clear(): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec('DELETE FROM chain_blocks');
+      this.db.exec('DELETE FROM chain_days');
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
   /** The stored digests of these days (missing days are absent from the map). */
   digests(days: readonly string[]): Map<string, string> {
     const out = new Map<string, string>();

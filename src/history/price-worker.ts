@@ -1,7 +1,8 @@
 // A worker thread that prices days: a DayJob in (the day's blocks, each with its bytes or where
 // they sit in a blk file, the XOR key, and the carried seed when known), a DayResult out. Blocks
-// in files are read here (twice: once for the day's window, once for the block's own), so many
-// workers read and parse in parallel and the main thread only writes rows.
+// in files are read and parsed here, once each (priceDay feeds the day's window and the block's
+// own from the same pass), so many workers read and parse in parallel and the main thread only
+// writes rows.
 
 import { parentPort } from 'node:worker_threads';
 import { seedPrice } from '../oracle/seed-price.ts';
@@ -9,12 +10,10 @@ import type { BlockLocation } from './blk-file.ts';
 import { readBlockAt } from './blk-file.ts';
 import {
   BlockHashMismatch,
-  blockSeed,
   type DayBlock,
   type PricedBlock,
   type PricedDay,
-  priceBlocks,
-  priceDayWindow,
+  priceDay,
 } from './day-pricing.ts';
 
 export interface JobBlock extends DayBlock {
@@ -56,12 +55,8 @@ export function runDayJob(job: DayJob): DayResult {
     return bytesOf(block);
   };
   try {
-    const { day, estimate } = priceDayWindow(job.day, job.blocks, tracked);
-    const daySeed = seedPrice(estimate);
-    if (daySeed === null && job.carried === undefined)
-      return { id: job.id, ok: true, day, daySeed, blocks: null };
-    const blocks = priceBlocks(job.blocks, blockSeed(estimate, job.carried ?? null), tracked);
-    return { id: job.id, ok: true, day, daySeed, blocks };
+    const { day, estimate, blocks } = priceDay(job.day, job.blocks, tracked, job.carried);
+    return { id: job.id, ok: true, day, daySeed: seedPrice(estimate), blocks };
   } catch (error) {
     return {
       id: job.id,

@@ -2,8 +2,12 @@
 // job), in whatever order workers free up; jobs beyond the workers wait in a queue. With zero
 // workers the jobs run on the calling thread (tests, one-core machines). `close()` ends the threads.
 
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type DayJob, type DayResult, runDayJob } from './price-worker.ts';
+
+/** price-worker.ts beside this file in the clone, price-worker.js in the installed (compiled) package. */
+const WORKER = new URL(`./price-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url);
 
 interface Waiting {
   job: DayJob;
@@ -22,7 +26,7 @@ export class WorkerPool {
   constructor(size: number) {
     this.size = Math.max(0, Math.floor(size));
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(new URL('./price-worker.ts', import.meta.url));
+      const worker = new Worker(WORKER);
       worker.on('message', (result: DayResult) => this.done(worker, result));
       worker.on('error', (error) => this.failed(worker, error));
       worker.unref();

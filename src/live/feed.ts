@@ -92,6 +92,13 @@ export interface FeedHealth {
   seed: SeedReport;
 }
 
+/**
+ * Besides updates, a feed that mirrors another (an edge's, from NATS) may say: `reset` — its window
+ * was replaced (a new publisher, a gap, a reconnect), so every client needs a fresh snapshot; or
+ * `notice` — a one-sentence state change clients should hear about (e.g. the bus was lost).
+ */
+export type FeedEvent = { type: 'reset' } | { type: 'notice'; code: string; message: string };
+
 export interface LiveFeed {
   readonly source: SourceKind;
   current(): LiveState | null;
@@ -101,6 +108,8 @@ export interface LiveFeed {
   health(): FeedHealth;
   /** Called at most every 500 ms and only when something changed. Returns an unsubscribe function. */
   onUpdate(listener: (update: LiveUpdate) => void): () => void;
+  /** Optional (see FeedEvent); feeds that never reset leave it out. Returns an unsubscribe function. */
+  onEvent?(listener: (event: FeedEvent) => void): () => void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

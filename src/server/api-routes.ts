@@ -2,7 +2,7 @@
 // In: the feed and the optional readers. Out: JSON, or an ErrorBody with a 4xx/5xx status.
 
 import type { FastifyInstance } from 'fastify';
-import { historyRoutes } from '../history/history-routes.ts';
+import { historyRoutes, historyUnavailableRoutes } from '../history/history-routes.ts';
 import { HistoryTables } from '../history/history-tables.ts';
 import type { LiveFeed } from '../live/feed.ts';
 import type { Database } from '../store/sqlite.ts';
@@ -24,7 +24,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
   const { feed } = options;
   // The chain's price history lives in the same database as the live history (store/history.ts).
   const database = (options.history as { database?: Database } | undefined)?.database;
-  if (database !== undefined) historyRoutes(app, new HistoryTables(database));
+  if (database !== undefined) historyRoutes(app, new HistoryTables(database), feed.source);
+  else historyUnavailableRoutes(app);
 
   app.get('/api/v1/price', async () => {
     const state = feed.current();

@@ -49,6 +49,8 @@ export interface AppOptions {
   now?: () => number;
   /** Where warnings go (one line each); default: stderr. */
   log?: (line: string) => void;
+  /** Which instance this is (with NATS: an estimator or an edge), as `served_by` in /health and snapshots. */
+  servedBy?: string;
 }
 
 /** Paths that need the token when one is set. /health stays open for monitors; the page itself holds no data. */
@@ -73,7 +75,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
 
-  const hub = new MempoolHub({ feed, limits: options.hub, now });
+  const hub = new MempoolHub({ feed, limits: options.hub, now, servedBy: options.servedBy });
   const estimateSeconds = new Histogram(ESTIMATE_SECONDS_BUCKETS);
   const httpRequests = new Map<string, number>();
   const stopTiming = feed.onUpdate((update) => estimateSeconds.observe(update.state.estimateMs / 1000));
@@ -159,7 +161,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       rssBytes: watch.rssBytes(),
       eventLoopStallSeconds: watch.stallSeconds(),
     });
-    return reply.code(report.statusCode).send(report.body);
+    const body =
+      options.servedBy === undefined ? report.body : { ...report.body, served_by: options.servedBy };
+    return reply.code(report.statusCode).send(body);
   });
 
   app.get('/metrics', async (_request, reply) => {

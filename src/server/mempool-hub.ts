@@ -13,7 +13,7 @@
 // Assumes the feed's `evidence()` agrees with the updates it has emitted (points appear in
 // `evidence()` no earlier than in an update), so a snapshot followed by updates holds each point once.
 
-import type { EvidencePoint, LiveFeed, LiveState, LiveUpdate } from '../live/feed.ts';
+import type { EvidencePoint, FeedEvent, LiveFeed, LiveState, LiveUpdate } from '../live/feed.ts';
 import { readClientMessage } from './client-message.ts';
 import { frame, type PriceBody, priceBody, serialiseBody } from './price-message.ts';
 import { Histogram } from './prometheus-text.ts';
@@ -126,6 +126,8 @@ export interface HubOptions {
   limits?: Partial<HubLimits>;
   /** Milliseconds since the epoch; injectable so tests control time stamps. */
   now?: () => number;
+  /** Put in every snapshot as `served_by` (which instance answers: an estimator or an edge). */
+  servedBy?: string;
 }
 
 export class MempoolHub {
@@ -158,6 +160,8 @@ export class MempoolHub {
   private lastHistogramJson = '';
   private readonly snapshotCache = new Map<number, { json: string; bytes: number }>();
   private unsubscribe: (() => void) | null = null;
+  private unsubscribeEvents: (() => void) | null = null;
+  private readonly servedBy: string | undefined;
   private timers: NodeJS.Timeout[] = [];
   private closing = false;
 
@@ -165,6 +169,7 @@ export class MempoolHub {
     this.feed = options.feed;
     this.limits = { ...DEFAULT_HUB_LIMITS, ...options.limits };
     this.now = options.now ?? Date.now;
+    this.servedBy = options.servedBy;
   }
 
   get clientCount(): number {
@@ -180,6 +185,7 @@ export class MempoolHub {
   start(): void {
     if (this.unsubscribe) return;
     this.unsubscribe = this.feed.onUpdate((update) => this.onFeedUpdate(update));
+    this.unsubscribeEvents = this.feed.onEvent?.((event) => this.onFeedEvent(event)) ?? null;
     this.timers.push(setInterval(() => this.heartbeat(), this.limits.heartbeatMs).unref());
     this.timers.push(setInterval(() => this.resyncDrained(), this.limits.resyncCheckMs).unref());
   }
@@ -223,6 +229,8 @@ export class MempoolHub {
     this.closing = true;
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.unsubscribeEvents?.();
+    this.unsubscribeEvents = null;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     if (this.flushTimer) clearTimeout(this.flushTimer);
@@ -247,6 +255,30 @@ export class MempoolHub {
         pending.points = [];
       }
     }
+    this.scheduleFlush();
+  }
+
+  /** A reset sends every client a fresh snapshot at the next flush; a notice goes to every client now. */
+  private onFeedEvent(event: FeedEvent): void {
+    if (this.closing) return;
+    if (event.type === 'notice') {
+      for (const client of this.clients) {
+        this.sendControl(client, { type: 'error', code: event.code, message: event.message });
+      }
+      return;
+    }
+    this.feedVersion += 1;
+    this.snapshotCache.clear();
+    this.pending = { state: this.feed.current(), points: [], overflow: true, version: this.feedVersion };
+    // At once, and outside the pace of updates: a reset at any moment must not shift when the
+    // following updates go out (the pace counts from when each flush was due).
+    if (!this.flushPending) {
+      this.flushPending = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private scheduleFlush(): void {
     if (!this.flushPending) {
       // Due at once, unless the previous message went out less than the interval ago. Counting from
       // when the previous flush was due, not from when its timer fired, keeps timer lateness from
@@ -356,6 +388,7 @@ export class MempoolHub {
         missedUpdates: missed,
         nowSeconds: this.now() / 1000,
       });
+      if (this.servedBy !== undefined) body.served_by = this.servedBy;
       const json = serialiseBody(body);
       snapshot = { json, bytes: Buffer.byteLength(json) };
       if (missed === 0) this.snapshotCache.set(client.limit, snapshot);

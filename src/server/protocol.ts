@@ -32,6 +32,8 @@ export interface PriceMessage {
   histogram?: LiveHistogram;
   /** Snapshot only: how many updates this client missed because it fell behind (0 on a first snapshot). */
   missed_updates?: number;
+  /** Snapshot only, when the service runs with NATS: which instance serves this stream (an estimator or an edge). */
+  served_by?: string;
 }
 
 export interface ErrorMessage {

@@ -56,7 +56,12 @@ for (const [day, price, confidence] of DAYS) {
 }
 
 describe('history API', async () => {
-  const app = await buildApp({ webRoot: null, log: () => {}, feed: new FakeFeed(), history: store });
+  const app = await buildApp({
+    webRoot: null,
+    log: () => {},
+    feed: new FakeFeed({ source: 'node' }),
+    history: store,
+  });
   after(async () => {
     await app.close();
     store.close();
@@ -66,7 +71,12 @@ describe('history API', async () => {
   it('daily: a row a day, in range, as JSON and CSV', async () => {
     const res = await app.inject({ url: '/api/v1/history/daily?from=2024-04-20&to=2024-04-21' });
     assert.equal(res.statusCode, 200);
-    const body = res.json() as { days: { date: string; price: number | null; blocks: number }[] };
+    const body = res.json() as {
+      source: string;
+      days: { date: string; price: number | null; blocks: number }[];
+    };
+    assert.equal(body.source, 'node');
+    assert.equal(res.headers['x-chainprice-source'], 'node');
     assert.deepEqual(
       body.days.map((d) => [d.date, d.price, d.blocks]),
       [
@@ -158,6 +168,26 @@ describe('history API', async () => {
       prices: unknown[];
     };
     assert.deepEqual(before.prices, []);
+  });
+
+  it('without a history database (--no-history) every history route answers 503 saying why', async () => {
+    const bare = await buildApp({ webRoot: null, log: () => {}, feed: new FakeFeed() });
+    try {
+      for (const url of [
+        '/api/v1/history/daily',
+        '/api/v1/history/blocks?from=1&to=2',
+        '/api/v1/prices',
+        '/api/v1/historical-price?currency=USD&timestamp=1700000000',
+      ]) {
+        const res = await bare.inject({ url });
+        assert.equal(res.statusCode, 503, url);
+        const body = res.json() as { error: string; message: string };
+        assert.equal(body.error, 'history_unavailable', url);
+        assert.match(body.message, /--no-history/, url);
+      }
+    } finally {
+      await bare.close();
+    }
   });
 
   it('bad parameters are 400s with one sentence', async () => {

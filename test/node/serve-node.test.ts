@@ -2,6 +2,8 @@
 // --regtest/--datadir and its cookie, ZMQ discovered, the live price and the confirmed-block price
 // over HTTP, /health while the node is up and while it is gone, and a clean exit on SIGINT. The
 // data directory holds a history from an earlier run: the start is seeded from its last confident price.
+// The chain's price history: the recent days are built in the background on start (from the node's
+// block files) and a newly mined block joins it.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -127,6 +129,33 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
     const byHash = await getJson(`${base}/api/v1/blocks/${block.body.hash}/price`);
     assert.equal(byHash.body.price, block.body.price);
     assert.equal((await getJson(`${base}/api/v1/blocks/${minedHeight + 1000}/price`)).status, 404);
+  });
+
+  it('builds the recent chain history in the background and keeps it current as blocks arrive', async () => {
+    await waitFor('the mined block in the chain history', async () => {
+      const { body } = await getJson(`${base}/api/v1/history/blocks?from=${minedHeight}&to=${minedHeight}`);
+      return (body.blocks as unknown[]).length === 1;
+    });
+    assert.match(output, /chain history: building the last 30 days \(heights \d+–\d+\) in the background/);
+    const { body } = await getJson(`${base}/api/v1/history/blocks?from=${minedHeight}&to=${minedHeight}`);
+    assert.equal(body.source, 'node');
+    const row = (body.blocks as { price: number | null; hash: string }[])[0];
+    const live = await getJson(`${base}/api/v1/blocks/${minedHeight}/price`);
+    assert.equal(row.hash, live.body.hash);
+    assert.ok(
+      row.price !== null && Math.abs(row.price / PRICE - 1) < 0.01,
+      `history block price ${row.price}`,
+    );
+    const [next] = await node.mine(1);
+    await waitFor('a newly mined block in the chain history', async () => {
+      const { body: b } = await getJson(
+        `${base}/api/v1/history/blocks?from=${minedHeight + 1}&to=${minedHeight + 1}`,
+      );
+      return (b.blocks as { hash: string }[])[0]?.hash === next;
+    });
+    const daily = await getJson(`${base}/api/v1/history/daily`);
+    assert.ok((daily.body.days as unknown[]).length >= 1);
+    assert.match(output, /chain history: \d+ recent days current/);
   });
 
   it('reports the node gone in /health and comes back with it', async () => {
