@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** In order of the data flow; each writes bench/results/<name>.json. */
-const BENCHMARKS = ['parse', 'estimate', 'ingest', 'bootstrap', 'ws', 'browser'];
+const BENCHMARKS = ['parse', 'estimate', 'ingest', 'bootstrap', 'ws', 'browser', 'memory', 'soak'];
 
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !BENCHMARKS.includes(name));

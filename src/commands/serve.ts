@@ -12,6 +12,7 @@ import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
 import type { RpcClient } from '../node/rpc-client.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
+import type { BlockWindowStats } from '../server/metrics-report.ts';
 import type { BlockPrice, BlockPriceReader, HistoryReader } from '../server/readers.ts';
 import type { Database } from '../store/sqlite.ts';
 import { type Command, EXIT, UserError } from './command.ts';
@@ -41,6 +42,8 @@ Options:
                          repeatable (CHAINPRICE_ALLOW_ORIGIN, comma-separated)
   --data-dir DIR         where the price history is kept (default ~/.chainprice; CHAINPRICE_DATA_DIR)
   --no-history           keep no history (the history API answers 503)
+  --max-rss MB           /health reports a problem when resident memory passes MB megabytes
+                         (CHAINPRICE_MAX_RSS_MB; default: no ceiling)
   --price-hint USD       optional, never needed: a rough BTC/USD price to seed the live estimate with
                          until the chain gives a confident one (a wrong hint is found and replaced
                          by the periodic cold check); without it a node restart seeds from the
@@ -66,6 +69,8 @@ interface ServeOptions {
   dataDir: string | undefined;
   history: boolean;
   priceHint: number | undefined;
+  /** /health's resident-memory ceiling, bytes. */
+  maxRssBytes: number | null;
   node: NodeFlags;
   nats: NatsTarget | undefined;
 }
@@ -93,6 +98,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
     dataDir: env.CHAINPRICE_DATA_DIR || undefined,
     history: true,
     priceHint: undefined,
+    maxRssBytes: env.CHAINPRICE_MAX_RSS_MB
+      ? positiveNumber('CHAINPRICE_MAX_RSS_MB', env.CHAINPRICE_MAX_RSS_MB) * 2 ** 20
+      : null,
     node: flags,
     nats: undefined,
   };
@@ -151,6 +159,9 @@ export function parseServeArgs(args: string[], env: Record<string, string | unde
         break;
       case '--no-history':
         options.history = false;
+        break;
+      case '--max-rss':
+        options.maxRssBytes = positiveNumber(name, value()) * 2 ** 20;
         break;
       case '--price-hint':
         options.priceHint = priceHint(value());
@@ -214,6 +225,8 @@ interface Source {
   onBlock?: (listener: (block: BlockPrice) => void) => () => void;
   /** Seeds the live estimate until the chain gives a confident price (before start). */
   setStartSeed: (seed: StartSeed) => void;
+  /** The confirmed-block window's size (node only). */
+  blockWindow?: () => BlockWindowStats | null;
   /** The node (node mode): the chain's price history is kept current from it. */
   node?: { rpc: RpcClient; config: NodeConfig };
 }
@@ -248,6 +261,7 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
       blocks: feed.blockPrices,
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
+      blockWindow: () => feed.blockWindow?.stats ?? null,
       node: { rpc: feed.rpc, config: feed.config },
     };
   } catch (error) {
@@ -306,6 +320,11 @@ function isLoopback(host: string): boolean {
 
 async function run(args: string[]): Promise<number> {
   const options = parseServeArgs(args, process.env);
+  // The memory settings (heap-settings.ts: V8 flags and glibc malloc settings, measured to keep
+  // the service lean) are read at process start: restart once with them, in place.
+  const { memoryRelaunch } = await import('./heap-settings.ts');
+  const relaunch = memoryRelaunch();
+  if (relaunch !== null) process.execve?.(relaunch.file, relaunch.args, relaunch.env);
   const status = (line: string) => console.error(`chainprice: ${line}`);
 
   const { buildApp } = await import('../server/app.ts');
@@ -353,6 +372,8 @@ async function run(args: string[]): Promise<number> {
     blocks: source.blocks,
     token: options.token,
     allowedOrigins: options.allowedOrigins,
+    health: { maxRssBytes: options.maxRssBytes },
+    blockWindow: source.blockWindow,
     log: status,
     servedBy: bus?.instance,
   });
@@ -437,6 +458,9 @@ async function run(args: string[]): Promise<number> {
     await shutdown('startup failure').catch(() => {});
     throw error;
   }
+  // The start (the demo's pre-fill, the mempool bootstrap) leaves its garbage's pages behind.
+  const { releaseMemory } = await import('../node/release-memory.ts');
+  releaseMemory();
   await stopped;
   status('stopped');
   return EXIT.ok;

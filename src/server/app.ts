@@ -13,8 +13,9 @@ import { apiRoutes } from './api-routes.ts';
 import { DEFAULT_HEALTH_LIMITS, type HealthLimits, healthReport } from './health.ts';
 import { type HubLimits, MempoolHub } from './mempool-hub.ts';
 import { MEMPOOL_PATH, mempoolSocket } from './mempool-socket.ts';
-import { ESTIMATE_SECONDS_BUCKETS, metricsReport } from './metrics-report.ts';
+import { type BlockWindowStats, ESTIMATE_SECONDS_BUCKETS, metricsReport } from './metrics-report.ts';
 import { normaliseOrigin } from './origin-check.ts';
+import { processWatch } from './process-metrics.ts';
 import { Histogram } from './prometheus-text.ts';
 import type { BlockPriceReader, HistoryReader } from './readers.ts';
 import { webFiles } from './web-files.ts';
@@ -40,6 +41,8 @@ export interface AppOptions {
   webRoot?: string | null;
   hub?: Partial<HubLimits>;
   health?: Partial<HealthLimits>;
+  /** The confirmed-block window's size, for /metrics (node source). */
+  blockWindow?: () => BlockWindowStats | null;
   maxClientMessageBytes?: number;
   shutdownGraceMs?: number;
   /** Milliseconds since the epoch. */
@@ -61,6 +64,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const log = options.log ?? ((line: string) => console.error(`chainprice: ${line}`));
   const allowedOrigins = (options.allowedOrigins ?? []).map(normaliseOrigin);
   const healthLimits = { ...DEFAULT_HEALTH_LIMITS, ...options.health };
+  // The process watch (memory, event-loop stalls, default metrics) runs from the start.
+  processWatch();
   const token = options.token || undefined;
 
   const app = Fastify({
@@ -151,7 +156,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.get('/health', async (_request, reply) => {
-    const report = healthReport(feed.health(), healthLimits);
+    const watch = processWatch();
+    const report = healthReport(feed.health(), healthLimits, {
+      rssBytes: watch.rssBytes(),
+      eventLoopStallSeconds: watch.stallSeconds(),
+    });
     const body =
       options.servedBy === undefined ? report.body : { ...report.body, served_by: options.servedBy };
     return reply.code(report.statusCode).send(body);
@@ -169,8 +178,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       estimateSeconds,
       httpRequests,
+      blockWindow: options.blockWindow?.() ?? null,
     });
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text);
+    const processText = await processWatch().metrics();
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text + processText);
   });
 
   await app.register(apiRoutes, { feed, history: options.history, blocks: options.blocks, now, log });

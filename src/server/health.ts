@@ -2,7 +2,8 @@
 // hearing from it, and estimating. In: FeedHealth and limits. Out: the /health body and its status
 // (200 healthy, 503 not). The body holds states and ages only, never a secret. It also says what
 // the live estimate is seeded with and what the last cold check of the live window found, so an
-// operator can see a re-seed (a wrong seed left) without reading the log.
+// operator can see a re-seed (a wrong seed left) without reading the log. With the process's own
+// figures it also reports resident memory over a configured ceiling and a stalled event loop.
 
 import type { FeedHealth } from '../live/feed.ts';
 
@@ -11,9 +12,26 @@ export interface HealthLimits {
   maxMessageAgeSeconds: number;
   /** The estimate reruns with every change in the window; ten minutes without one means it is stuck. */
   maxEstimateAgeSeconds: number;
+  /** Resident memory above this is a problem (a leak, or a box too small); null: no ceiling. */
+  maxRssBytes: number | null;
+  /** The event loop blocked longer than this (in the last minute) is a problem: clients miss updates. */
+  maxEventLoopStallSeconds: number;
 }
 
-export const DEFAULT_HEALTH_LIMITS: HealthLimits = { maxMessageAgeSeconds: 600, maxEstimateAgeSeconds: 600 };
+export const DEFAULT_HEALTH_LIMITS: HealthLimits = {
+  maxMessageAgeSeconds: 600,
+  maxEstimateAgeSeconds: 600,
+  maxRssBytes: null,
+  // An estimate takes milliseconds to a few hundred; a full second blocked is something wrong.
+  maxEventLoopStallSeconds: 1,
+};
+
+/** The process's own figures (process-metrics.ts). */
+export interface ProcessHealth {
+  rssBytes: number;
+  /** The longest the event loop was blocked in the last minute or so. */
+  eventLoopStallSeconds: number;
+}
 
 export interface HealthBody {
   status: 'ok' | 'unhealthy';
@@ -32,6 +50,8 @@ export interface HealthBody {
   };
   /** The last cold (unseeded) check of the live window while seeded; null before the first. */
   cold_check: { checked_at: number; price: number | null; confidence: number } | null;
+  /** Resident memory and the longest event-loop stall of the last minute; null when not measured. */
+  process: { rss_bytes: number; max_rss_bytes: number | null; event_loop_stall_seconds: number } | null;
   /** Why the status is "unhealthy"; empty when healthy. */
   problems: string[];
 }
@@ -39,6 +59,7 @@ export interface HealthBody {
 export function healthReport(
   health: FeedHealth,
   limits: HealthLimits,
+  proc: ProcessHealth | null = null,
 ): { statusCode: 200 | 503; body: HealthBody } {
   const problems: string[] = [];
   if (!health.connected)
@@ -51,6 +72,15 @@ export function healthReport(
   if (estimateAge === null) problems.push('no estimate yet');
   else if (estimateAge > limits.maxEstimateAgeSeconds)
     problems.push(`last estimate is ${Math.round(estimateAge)} s old`);
+  if (proc !== null) {
+    const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
+    if (limits.maxRssBytes !== null && proc.rssBytes > limits.maxRssBytes)
+      problems.push(`resident memory ${mb(proc.rssBytes)} is over the ${mb(limits.maxRssBytes)} ceiling`);
+    if (proc.eventLoopStallSeconds > limits.maxEventLoopStallSeconds)
+      problems.push(
+        `the event loop stalled for ${proc.eventLoopStallSeconds.toFixed(1)} s (limit ${limits.maxEventLoopStallSeconds} s)`,
+      );
+  }
   return {
     statusCode: problems.length === 0 ? 200 : 503,
     body: {
@@ -74,6 +104,14 @@ export function healthReport(
               checked_at: health.seed.lastColdCheck.at,
               price: roundPrice(health.seed.lastColdCheck.price),
               confidence: Math.round(health.seed.lastColdCheck.confidence * 10_000) / 10_000,
+            },
+      process:
+        proc === null
+          ? null
+          : {
+              rss_bytes: proc.rssBytes,
+              max_rss_bytes: limits.maxRssBytes,
+              event_loop_stall_seconds: roundAge(proc.eventLoopStallSeconds) ?? 0,
             },
       problems,
     },

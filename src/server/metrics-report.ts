@@ -1,6 +1,7 @@
-// The /metrics page: what the feed, the WebSocket hub, the HTTP routes and the process report, in
-// Prometheus text format. In: their current numbers. Out: the text. Names follow Prometheus habits
-// (`_total` counters, base units: seconds and bytes).
+// The /metrics page: what the feed, the block window, the WebSocket hub and the HTTP routes report,
+// in Prometheus text format. In: their current numbers. Out: the text. Names follow Prometheus
+// habits (`_total` counters, base units: seconds and bytes). The process's own figures (memory,
+// heap, event-loop lag, GC: prom-client's default metrics) follow it, from process-metrics.ts.
 
 import type { FeedHealth, LiveState } from '../live/feed.ts';
 import type { HubCounters } from './mempool-hub.ts';
@@ -25,6 +26,15 @@ export interface MetricsInput {
   estimateSeconds: Histogram;
   /** Requests answered, by `${method} ${route} ${status}`. */
   httpRequests: ReadonlyMap<string, number>;
+  /** The confirmed-block window's size (node source only). */
+  blockWindow?: BlockWindowStats | null;
+}
+
+export interface BlockWindowStats {
+  blocks: number;
+  transactions: number;
+  candidateOutputs: number;
+  bytes: number;
 }
 
 export function metricsReport(input: MetricsInput): string {
@@ -140,15 +150,25 @@ export function metricsReport(input: MetricsInput): string {
   }
   text.family('chainprice_http_requests_total', 'counter', 'HTTP requests answered.', requests);
 
+  const blocks = input.blockWindow;
+  if (blocks) {
+    text
+      .gauge('chainprice_block_window_blocks', 'Blocks in the confirmed-block window.', blocks.blocks)
+      .gauge(
+        'chainprice_block_window_transactions',
+        'Transactions in the confirmed-block window.',
+        blocks.transactions,
+      )
+      .gauge(
+        'chainprice_block_window_candidate_outputs',
+        'Candidate outputs counted in the confirmed-block window.',
+        blocks.candidateOutputs,
+      )
+      .gauge('chainprice_block_window_bytes', 'Bytes held by the confirmed-block window.', blocks.bytes);
+  }
+
   const memory = process.memoryUsage();
-  const cpu = process.cpuUsage();
   text
-    .counter(
-      'process_cpu_seconds_total',
-      'User and system CPU time of this process.',
-      (cpu.user + cpu.system) / 1e6,
-    )
-    .gauge('process_resident_memory_bytes', 'Resident memory of this process.', memory.rss)
     .gauge('nodejs_heap_used_bytes', 'V8 heap in use.', memory.heapUsed)
     .gauge('process_uptime_seconds', 'Seconds since this process started.', process.uptime());
   return text.toString();

@@ -1,0 +1,62 @@
+// The memory settings `chainprice serve` runs with: V8 flags and glibc malloc settings. In: the
+// process's environment and arguments. Out: whether to restart with them (serve does, once, with
+// process.execve: same process id, same stdio) and the arguments and environment to use.
+//
+// Why, measured by `npm run bench -- memory` and `npm run bench -- estimate` (README, "Memory"):
+//   --max-semi-space-size=4: the live service allocates fast (every transaction parsed, every
+//     update serialised) and under a high allocation rate V8 grows its young generation to 64 MB
+//     semi-spaces (128 MB of new space). 4 MB semi-spaces cost estimate() nothing measurable.
+//   --heap-growing-percent=20: after each full GC V8 lets the old space grow by a factor of up
+//     to 4 before the next; at 1.2 the demo's heap stays near 42 MB instead of climbing past 85 MB
+//     between full GCs (RSS 145 MB instead of 210–280 MB), for estimate() 4.1–4.3 ms cold, 2.8 ms
+//     seeded (3.8–3.9 and 2.7–2.8 with V8's defaults) and add + remove still 1.26–1.41 M/s.
+//     (--optimize-for-size saves more on the demo — about 120 MB of V8 pages it otherwise keeps
+//     after the pre-fill — but makes estimate() 1.7–3 times slower, 6.6–12 ms cold on 50,000
+//     transactions against a 5 ms target, so it is not used.)
+//   MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=32768: fetching 144 blocks over RPC passes a few
+//     MB of short-lived buffers per block (64 KB socket reads, the hex reply, the decoded block)
+//     through malloc; glibc raises its mmap threshold to the largest buffer freed, so later ones
+//     land in the main heap, where long-lived allocations pin the freed space: the process kept
+//     40–60 MB it no longer used (C heap 74 MB instead of 10). A fixed 32 KB threshold keeps
+//     those buffers mapped on their own and given back when freed; two arenas bound the heaps of
+//     the other threads.
+// glibc reads its settings once, when the process starts: hence the restart. CHAINPRICE_V8_DEFAULTS=1
+// turns all of it off (to compare, or should a future Node make it harmful).
+
+export const SERVE_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'] as const;
+export const SERVE_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_ARENA_MAX: '2',
+  MALLOC_MMAP_THRESHOLD_: '32768',
+};
+/** Set in the restarted process, so it never restarts again. */
+const APPLIED = 'CHAINPRICE_MEMORY_SETTINGS';
+
+export interface Relaunch {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/**
+ * The restart that applies the settings, or null when they are applied already, turned off, or
+ * this platform cannot restart a process in place (then serve runs as it is).
+ */
+export function memoryRelaunch(
+  env: Record<string, string | undefined> = process.env,
+  execPath = process.execPath,
+  execArgv: readonly string[] = process.execArgv,
+  argv: readonly string[] = process.argv,
+): Relaunch | null {
+  if (env.CHAINPRICE_V8_DEFAULTS === '1' || env[APPLIED] === '1') return null;
+  if (process.platform === 'win32' || typeof process.execve !== 'function') return null;
+  // A flag the user gave (any value, - or _ spelling) is theirs: ours is left out.
+  const given = execArgv.map((a) => a.split('=')[0].replace(/_/g, '-'));
+  const flags = SERVE_NODE_FLAGS.filter((f) => !given.includes(f.split('=')[0]));
+  const clean: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) clean[k] = v;
+  return {
+    file: execPath,
+    args: [execPath, ...execArgv, ...flags, ...argv.slice(1)],
+    env: { ...SERVE_MALLOC_ENV, ...clean, [APPLIED]: '1' },
+  };
+}

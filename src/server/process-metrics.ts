@@ -1,0 +1,72 @@
+// The process's own figures, for /metrics and /health. In: nothing (the running process). Out:
+// prom-client's default Node.js metrics as Prometheus text (process_resident_memory_bytes,
+// nodejs_heap_size_used_bytes / _total_bytes, nodejs_external_memory_bytes, the heap spaces,
+// nodejs_eventloop_lag_p50_seconds / _p99_seconds, nodejs_gc_duration_seconds, …: the names
+// Prometheus users know), the resident memory, and the longest event-loop stall of the last minute.
+// One per process (the figures are the process's): processWatch() makes it on first use.
+
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+/** How often the stall watch's timer runs: a tick late by more than this much is a stall. */
+const TICK_MS = 250;
+/** /health looks at the stalls of this last stretch of time. */
+export const STALL_WINDOW_SECONDS = 60;
+
+export class ProcessWatch {
+  readonly registry = new Registry();
+  private readonly timer: NodeJS.Timeout;
+  private expected = performance.now() + TICK_MS;
+  /** The worst lateness (ms) seen in each of the last few windows, and when the window began. */
+  private worstMs = 0;
+  private previousWorstMs = 0;
+  private windowStart = performance.now();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  /** Resident set size, bytes. */
+  rssBytes(): number {
+    return process.memoryUsage.rss();
+  }
+
+  /**
+   * The longest the event loop was blocked (seconds) in the last STALL_WINDOW_SECONDS to twice
+   * that: how late the watch's timer fired, its worst case (a stall still going on shows once it ends).
+   */
+  stallSeconds(): number {
+    this.roll(performance.now());
+    return Math.max(this.worstMs, this.previousWorstMs) / 1000;
+  }
+
+  /** The default metrics, in Prometheus text format (one line a sample: no blank lines; NaN spelt NaN). */
+  async metrics(): Promise<string> {
+    const text = await this.registry.metrics();
+    return text.replace(/\n{2,}/g, '\n').replace(/ Nan$/gm, ' NaN');
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    const late = now - this.expected;
+    this.roll(now);
+    if (late > this.worstMs) this.worstMs = late;
+    this.expected = now + TICK_MS;
+  }
+
+  private roll(now: number): void {
+    if (now - this.windowStart < STALL_WINDOW_SECONDS * 1000) return;
+    // A window with no tick at all (a stall longer than the window) still ends with that tick.
+    this.previousWorstMs = now - this.windowStart < 2 * STALL_WINDOW_SECONDS * 1000 ? this.worstMs : 0;
+    this.worstMs = 0;
+    this.windowStart = now;
+  }
+}
+
+let shared: ProcessWatch | null = null;
+
+export function processWatch(): ProcessWatch {
+  shared ??= new ProcessWatch();
+  return shared;
+}
