@@ -131,8 +131,12 @@ export type SimEvent = TxEvent | RemoveEvent | BlockEvent;
 
 interface Pending {
   written: WrittenTransaction;
-  draft: DraftTransaction;
-  inputTypes: SpendType[];
+  /**
+   * What a replacement is rebuilt from: kept only for a transaction scheduled to be replaced (the
+   * draft's objects weigh several times its bytes, and a backlog holds up to MEMPOOL_MAX_TXS).
+   */
+  draft: DraftTransaction | null;
+  inputTypes: SpendType[] | null;
   kind: TxKind;
   truth: PaymentTruth | null;
   fee: number;
@@ -302,7 +306,11 @@ export class DemoGenerator {
     const replaced = built.replaceable && rng.chance(REPLACE_SHARE);
     if (replaced) {
       this.schedule(time + rng.exponential(REPLACE_DELAY_MEAN_SECONDS), written.txid);
-    } else if (built.changeVout !== null && built.changeType !== null) {
+      return;
+    }
+    pending.draft = null;
+    pending.inputTypes = null;
+    if (built.changeVout !== null && built.changeType !== null) {
       this.spendable.push({
         txid: written.txid,
         txidBytes: written.txidBytes,
@@ -341,18 +349,21 @@ export class DemoGenerator {
   /** A fee bump: the same inputs and payment, fresh signatures, less change. */
   private replace(txid: string, time: number, events: SimEvent[]): void {
     const original = this.mempool.get(txid);
-    if (original === undefined || original.changeVout === null) return; // mined or evicted meanwhile
+    // Mined or evicted meanwhile (or, never, a transaction not kept for replacing).
+    if (original === undefined || original.changeVout === null) return;
+    const { draft: before, inputTypes } = original;
+    if (before === null || inputTypes === null) return;
     const rng = this.content;
-    const change = original.draft.outputs[original.changeVout];
+    const change = before.outputs[original.changeVout];
     const extra = Math.ceil(original.fee * (REPLACEMENT_FEE_FACTOR - 1)) + original.written.vsize;
     if (change.value - extra < DUST_SATS) return;
     const draft: DraftTransaction = {
-      ...original.draft,
-      inputs: original.draft.inputs.map((input, i) => ({
+      ...before,
+      inputs: before.inputs.map((input, i) => ({
         ...input,
-        ...this.unlock(original.inputTypes[i], rng),
+        ...this.unlock(inputTypes[i], rng),
       })),
-      outputs: original.draft.outputs.map((output, i) =>
+      outputs: before.outputs.map((output, i) =>
         i === original.changeVout ? { ...output, value: output.value - extra } : output,
       ),
     };
