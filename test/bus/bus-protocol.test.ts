@@ -13,17 +13,7 @@ import {
   type WirePoint,
   wirePoint,
 } from '../../src/bus/bus-protocol.ts';
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random as rng } from '../oracle/synthetic.ts';
 
 const byTime = (a: WirePoint, b: WirePoint) => a[0] - b[0];
 
