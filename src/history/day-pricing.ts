@@ -87,6 +87,27 @@ function counts(estimate: Estimate): { price: number | null; confidence: number;
 }
 
 /** The day's own pooled estimate: one pass over its blocks. */
+/** A day's row: its estimate beside the blocks, transactions and bytes it was made from. */
+function dayRow(
+  day: string,
+  estimate: Estimate,
+  blocks: readonly { height: number }[],
+  transactions: number,
+  bytes: number,
+): PricedDay {
+  return {
+    day,
+    start: dayStart(day),
+    ...counts(estimate),
+    candidates: estimate.candidates,
+    blocks: blocks.length,
+    transactions,
+    firstHeight: Math.min(...blocks.map((b) => b.height)),
+    lastHeight: Math.max(...blocks.map((b) => b.height)),
+    bytes,
+  };
+}
+
 export function priceDayWindow(
   day: string,
   blocks: readonly DayBlock[],
@@ -101,20 +122,7 @@ export function priceDayWindow(
     transactions += fill(window, bytes, block).transactions;
   }
   const estimate = window.estimate();
-  return {
-    estimate,
-    day: {
-      day,
-      start: dayStart(day),
-      ...counts(estimate),
-      candidates: estimate.candidates,
-      blocks: blocks.length,
-      transactions,
-      firstHeight: Math.min(...blocks.map((b) => b.height)),
-      lastHeight: Math.max(...blocks.map((b) => b.height)),
-      bytes: size,
-    },
-  };
+  return { estimate, day: dayRow(day, estimate, blocks, transactions, size) };
 }
 
 /** Each block alone, seeded with `seed` (null: cold). */
@@ -185,17 +193,7 @@ export function priceDay(
     size += bytes.length;
   }
   const estimate = windows.estimateDay();
-  const priced: PricedDay = {
-    day,
-    start: dayStart(day),
-    ...counts(estimate),
-    candidates: estimate.candidates,
-    blocks: blocks.length,
-    transactions,
-    firstHeight: Math.min(...blocks.map((b) => b.height)),
-    lastHeight: Math.max(...blocks.map((b) => b.height)),
-    bytes: size,
-  };
+  const priced = dayRow(day, estimate, blocks, transactions, size);
   const daySeed = seedPrice(estimate);
   if (daySeed === null && carried === undefined) return { day: priced, estimate, blocks: null };
   const seed = daySeed ?? carried ?? null;
