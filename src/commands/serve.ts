@@ -3,8 +3,10 @@
 // /health, /metrics and the WebSocket stream all come from this one process. SIGINT/SIGTERM close
 // the WebSocket clients with 1001 (going away), stop the feed and close the history, then exit.
 
+import { flushCompileCache } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { type NatsTarget, natsTarget } from '../bus/nats-target.ts';
+import { grouped } from '../format/number.ts';
 import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
 import type { StartSeed } from '../live/orchestrator.ts';
 import type { ConfidentHistory } from '../live/start-seed.ts';
@@ -197,7 +199,7 @@ function priceHint(text: string): number {
   const n = Number(text.replace(/^\$/, '').replaceAll(',', '').replaceAll('_', ''));
   if (text.trim() === '' || !Number.isFinite(n) || n < DEFAULT_MIN_PRICE || n > DEFAULT_MAX_PRICE) {
     throw new UserError(
-      `serve: --price-hint needs a price in US dollars per bitcoin from ${DEFAULT_MIN_PRICE} to ${DEFAULT_MAX_PRICE.toLocaleString('en-US')}, not "${text}"`,
+      `serve: --price-hint needs a price in US dollars per bitcoin from ${DEFAULT_MIN_PRICE} to ${grouped(DEFAULT_MAX_PRICE)}, not "${text}"`,
       {
         hint: 'e.g. --price-hint 65000; or leave it out: it is never needed (the chain gives the price)',
         exitCode: EXIT.usage,
@@ -324,7 +326,11 @@ async function run(args: string[]): Promise<number> {
   // the service lean) are read at process start: restart once with them, in place.
   const { memoryRelaunch } = await import('./heap-settings.ts');
   const relaunch = memoryRelaunch();
-  if (relaunch !== null) process.execve?.(relaunch.file, relaunch.args, relaunch.env);
+  if (relaunch !== null) {
+    // What this process compiled (the command line's modules) is there for the restarted one.
+    flushCompileCache();
+    process.execve?.(relaunch.file, relaunch.args, relaunch.env);
+  }
   const status = (line: string) => console.error(`chainprice: ${line}`);
 
   const { buildApp } = await import('../server/app.ts');
@@ -461,6 +467,8 @@ async function run(args: string[]): Promise<number> {
   // The start (the demo's pre-fill, the mempool bootstrap) leaves its garbage's pages behind.
   const { releaseMemory } = await import('../node/release-memory.ts');
   releaseMemory();
+  // Every module the service uses is loaded now: the next start finds them compiled.
+  flushCompileCache();
   await stopped;
   status('stopped');
   return EXIT.ok;

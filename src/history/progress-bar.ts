@@ -1,6 +1,7 @@
 // The build's progress on stderr: a BuildProgress in, a bar with rate and ETA rewritten in place
 // on a terminal, or a plain line every 5 % (and at most every 10 s otherwise) for logs.
 
+import { grouped } from '../format/number.ts';
 import type { BuildProgress } from './history-build.ts';
 
 const WIDTH = 24;
@@ -24,7 +25,7 @@ export function progressText(p: BuildProgress, elapsedSeconds: number): string {
         : 1;
   const rate = elapsedSeconds > 0 ? p.bytesDone / 1e6 / elapsedSeconds : 0;
   const eta = fraction > 0 && fraction < 1 ? (elapsedSeconds / fraction) * (1 - fraction) : 0;
-  return `${(fraction * 100).toFixed(1)}% ${p.daysDone}/${p.daysTotal} days, ${p.blocksDone.toLocaleString('en-US')} blocks, ${rate.toFixed(1)} MB/s, ETA ${formatDuration(eta)}${p.day ? ` (${p.day})` : ''}`;
+  return `${(fraction * 100).toFixed(1)}% ${p.daysDone}/${p.daysTotal} days, ${grouped(p.blocksDone)} blocks, ${rate.toFixed(1)} MB/s, ETA ${formatDuration(eta)}${p.day ? ` (${p.day})` : ''}`;
 }
 
 export function progressBar(stream: NodeJS.WriteStream = process.stderr): {

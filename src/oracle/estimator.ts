@@ -6,6 +6,7 @@
 //             ──evidence (outputs near U / price)──▶ implied prices ──iterated median──▶ price
 //             ──margin over the best rival, sizes──▶ confidence
 
+import { grouped } from '../format/number.ts';
 import { aliasScores } from './aliases.ts';
 import type { CandidateSource } from './candidate-source.ts';
 import type { CombModel } from './comb-model.ts';
@@ -107,7 +108,7 @@ export type Estimate = PriceEstimate | NoEstimate;
 const scratchCloud = new EvidenceCloud();
 
 function usd(price: number): string {
-  return `$${price.toLocaleString('en-US', { maximumFractionDigits: 2 })}`;
+  return `$${grouped(price, 2).replace(/\.?0+$/, '')}`;
 }
 
 export function estimatePrice(

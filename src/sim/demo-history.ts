@@ -8,6 +8,7 @@
 // the live demo's start price. Rows from an earlier run are replaced (the demo's past moves with
 // the clock). Yields to the event loop between days, so the live demo and the server keep running.
 
+import { grouped } from '../format/number.ts';
 import { type DayBlock, dayOf, priceDay } from '../history/day-pricing.ts';
 import { digestOf, type HistoryTables } from '../history/history-tables.ts';
 import { seedPrice } from '../oracle/seed-price.ts';
@@ -117,7 +118,7 @@ export async function buildDemoHistory(options: DemoHistoryOptions): Promise<Dem
   }
   summary.seconds = (performance.now() - started) / 1000;
   options.onStatus?.(
-    `demo: simulated ${summary.days} days of history (${summary.blocks} blocks, ${summary.transactions.toLocaleString('en-US')} transactions, ${summary.pricedDays} days priced) in ${summary.seconds.toFixed(1)} s`,
+    `demo: simulated ${summary.days} days of history (${summary.blocks} blocks, ${grouped(summary.transactions)} transactions, ${summary.pricedDays} days priced) in ${summary.seconds.toFixed(1)} s`,
   );
   return summary;
 }

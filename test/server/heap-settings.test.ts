@@ -4,7 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { memoryRelaunch, SERVE_MALLOC_ENV, SERVE_NODE_FLAGS } from '../../src/commands/heap-settings.ts';
+import {
+  DEFAULT_COMPILE_CACHE,
+  memoryRelaunch,
+  SERVE_MALLOC_ENV,
+  SERVE_NODE_FLAGS,
+} from '../../src/commands/heap-settings.ts';
 
 const argv = ['/usr/bin/node', '/app/src/cli.ts', 'serve', '--demo'];
 
@@ -48,4 +53,15 @@ test('a flag already given is not repeated; CHAINPRICE_V8_DEFAULTS=1 turns it al
     ['--max_semi_space_size=16'],
   );
   assert.equal(memoryRelaunch({ CHAINPRICE_V8_DEFAULTS: '1' }, '/usr/bin/node', [], argv), null);
+});
+
+test("the restart keeps Node's compile cache on (where the user has not chosen), so type stripping is not loaded again", () => {
+  const relaunch = memoryRelaunch({}, '/usr/bin/node', [], argv);
+  assert.ok(relaunch);
+  assert.equal(relaunch.env.NODE_COMPILE_CACHE, DEFAULT_COMPILE_CACHE);
+  const own = memoryRelaunch({ NODE_COMPILE_CACHE: '/var/cache/mine' }, '/usr/bin/node', [], argv);
+  assert.equal(own?.env.NODE_COMPILE_CACHE, '/var/cache/mine');
+  const off = memoryRelaunch({ NODE_DISABLE_COMPILE_CACHE: '1' }, '/usr/bin/node', [], argv);
+  assert.ok(off);
+  assert.equal(off.env.NODE_COMPILE_CACHE, undefined);
 });
