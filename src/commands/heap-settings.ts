@@ -3,9 +3,11 @@
 // process.execve: same process id, same stdio) and the arguments and environment to use.
 //
 // Why, measured by `npm run bench -- memory` and `npm run bench -- estimate` (README, "Memory"):
-//   --max-semi-space-size=4: the live service allocates fast (every transaction parsed, every
+//   --max-semi-space-size=2: the live service allocates fast (every transaction parsed, every
 //     update serialised) and under a high allocation rate V8 grows its young generation to 64 MB
-//     semi-spaces (128 MB of new space). 4 MB semi-spaces cost estimate() nothing measurable.
+//     semi-spaces (128 MB of new space). 2 MB semi-spaces cost estimate() nothing measurable
+//     (bench/estimate.ts alternated: cold 4.45 / 3.85 ms against 4.75 / 4.14 ms with 4 MB, seeded
+//     2.81 / 2.74 against 2.99 / 2.69 ms) and keep about 7 MB less resident than 4 MB ones.
 //   --heap-growing-percent=20: after each full GC V8 lets the old space grow by a factor of up
 //     to 4 before the next; at 1.2 the demo's heap stays near 42 MB instead of climbing past 85 MB
 //     between full GCs (RSS 145 MB instead of 210–280 MB), for estimate() 4.1–4.3 ms cold, 2.8 ms
@@ -32,7 +34,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const SERVE_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'] as const;
+export const SERVE_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'] as const;
 export const SERVE_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '32768',
