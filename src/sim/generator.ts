@@ -66,10 +66,18 @@ const FEE_RATE_MAX = 60;
 const REPLACEMENT_FEE_FACTOR = 1.6;
 /** Inscription bodies are log-uniform between these sizes in bytes: a short text up to a small picture. */
 const INSCRIPTION_MIN_BYTES = 100;
-const INSCRIPTION_MAX_BYTES = 20_000;
+const INSCRIPTION_MAX_BYTES = 10_000;
+// Sizes of the heavy kinds. With these the network's transactions fill about 90 % of the block
+// weight budget on average, so the waiting backlog rises and clears, like the real mempool's on an
+// ordinary day, instead of growing without end (at 4 tx/s, batches of up to 200 outputs and
+// consolidations of up to 60 inputs asked for 106 % of the budget: the backlog grew by about
+// 1,700 transactions a simulated hour until the eviction cap, and the demo's memory with it).
 /** Consolidations gather a log-uniform number of inputs between these (most sweep tens of coins). */
 const CONSOLIDATION_MIN_INPUTS = 10;
-const CONSOLIDATION_MAX_INPUTS = 60;
+const CONSOLIDATION_MAX_INPUTS = 40;
+/** Batch payouts (exchanges, pools) pay a log-uniform number of outputs between these. */
+const BATCH_MIN_OUTPUTS = 10;
+const BATCH_MAX_OUTPUTS = 60;
 /** The output an inscription reveal creates: taproot dust. */
 const INSCRIPTION_OUTPUT_SATS = 330;
 
@@ -546,7 +554,7 @@ export class DemoGenerator {
         };
       }
       case 'batch': {
-        const n = Math.round(rng.logUniform(10, 200));
+        const n = Math.round(rng.logUniform(BATCH_MIN_OUTPUTS, BATCH_MAX_OUTPUTS));
         const outputs: DraftOutput[] = [];
         for (let i = 0; i < n; i++) {
           const value = rng.chance(0.3) ? rng.pick(ROUND_BTC_SATS) : this.paymentSats(rng);
