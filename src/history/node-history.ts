@@ -2,8 +2,10 @@
 // builds the recent days (default the last 30) in the background, then after every new block it
 // builds again from a little below the stored top to the tip. Each run is `buildHistory` (the
 // build command's code): done days are skipped by their digest, the day a new block joined is
-// priced again, rows a reorg replaced are replaced. One worker thread, runs one at a time (a block
-// arriving during a run asks for one more run after it), progress lines in the log. It never
+// priced again, rows a reorg replaced are replaced. One worker thread, started for each run and
+// ended after it (an idle worker's isolate kept 20-30 MB resident between blocks for nothing; a
+// start costs tens of milliseconds every ten minutes); runs one at a time (a block arriving
+// during a run asks for one more run after it), progress lines in the log. It never
 // delays the live price: everything here is started after the service listens and is awaited by
 // nobody but stop().
 
@@ -44,7 +46,6 @@ export interface NodeHistoryOptions {
 export class NodeHistory {
   private readonly options: NodeHistoryOptions;
   private readonly source: BlockSource;
-  private readonly pool: WorkerPool;
   private readonly abort = new AbortController();
   private files: BlockFiles | null | undefined;
   private running: Promise<void> | null = null;
@@ -56,7 +57,6 @@ export class NodeHistory {
   constructor(options: NodeHistoryOptions) {
     this.options = options;
     this.source = new BlockSource(options.rpc);
-    this.pool = new WorkerPool(options.workers ?? 1);
   }
 
   /** Starts the first build (the recent days); later calls to update() follow the tip. */
@@ -78,7 +78,6 @@ export class NodeHistory {
     this.abort.abort();
     this.again = false;
     await this.running?.catch(() => {});
-    await this.pool.close();
   }
 
   private kick(): void {
@@ -139,17 +138,23 @@ export class NodeHistory {
       said = performance.now();
       o.log(`chain history: ${p.daysDone}/${p.daysTotal} days, ${(p.bytesDone / 1e6).toFixed(0)} MB priced`);
     };
-    const summary = await buildHistory({
-      source: this.source,
-      rpc: o.rpc,
-      files: this.openFiles(),
-      tables: o.tables,
-      pool: this.pool,
-      from,
-      to: tip,
-      onProgress: progress,
-      signal: this.abort.signal,
-    });
+    const pool = new WorkerPool(o.workers ?? 1);
+    let summary: BuildSummary;
+    try {
+      summary = await buildHistory({
+        source: this.source,
+        rpc: o.rpc,
+        files: this.openFiles(),
+        tables: o.tables,
+        pool,
+        from,
+        to: tip,
+        onProgress: progress,
+        signal: this.abort.signal,
+      });
+    } finally {
+      await pool.close();
+    }
     this.runs.push(summary);
     if (first) {
       this.firstDone = true;

@@ -23,6 +23,10 @@ const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : false;
 const DAY = 86_400;
 const PRICES = [61_234.5, 58_765.25, 63_000.75];
+/** 12:00 UTC tomorrow (fixed when the test file loads, so a run across midnight agrees with itself). */
+const TOMORROW_NOON = (Math.floor(Date.now() / 1000 / DAY) + 1) * DAY + 12 * 3600;
+/** Noon of price day d: its blocks are mined from then. */
+const noonOfDay = (d: number) => TOMORROW_NOON + d * DAY;
 
 describe('history build with a regtest node', { skip, timeout: 300_000 }, () => {
   let node: RegtestNode;
@@ -56,11 +60,10 @@ describe('history build with a regtest node', { skip, timeout: 300_000 }, () => 
     node = await RegtestNode.start((found as { bitcoind: string }).bitcoind);
     const economy = new Economy(node, 13);
     await economy.setup({ fundingOutputs: 560, buryBlocks: 10 });
-    const now = Math.floor(Date.now() / 1000);
     for (const [d, price] of PRICES.entries()) {
-      // Two blocks a day, mid-day of the next days.
+      // Two blocks a day, mid-day of the next days (whatever the hour the test runs at).
       for (let b = 0; b < 2; b++) {
-        await node.call('setmocktime', now + (d + 1) * DAY + b * 3600);
+        await node.call('setmocktime', noonOfDay(d) + b * 3600);
         await economy.roundUsdPayments(80, price);
         await node.mine(1);
       }
@@ -173,8 +176,8 @@ describe('history build with a regtest node', { skip, timeout: 300_000 }, () => 
     const tip = await node.call<number>('getblockcount');
     const old = await node.call<string>('getblockhash', tip);
     await node.call('invalidateblock', old);
-    const now = Math.floor(Date.now() / 1000);
-    await node.call('setmocktime', now + PRICES.length * DAY + 2 * 3600);
+    // The same UTC day as the replaced block (13:00): a reorg within one day.
+    await node.call('setmocktime', noonOfDay(PRICES.length - 1) + 2 * 3600);
     await node.mine(2);
     const summary = await build(a.tables, BlockFiles.open(blocksDir(), 'regtest'));
     assert.equal(summary.replacedDays.length, 1);
