@@ -128,8 +128,7 @@ async function node(): Promise<void> {
   // The chain: real transactions, re-made pass after pass, cut into blocks (headers without a
   // merkle root: nothing checks it). Every block is made once, here, and written to a file in
   // `cache`: the block window, serve's history build and a resync each fetch the blocks they need,
-  // so a block is served as often as it is asked for, read back from the file (this process stays
-  // small).
+  // so a block is served as often as it is asked for, read back from the file.
   const sources = CHAIN_SOURCES.map((h) => readFileSync(`${BLOCKS_DIR}block-${h}.raw`));
   const newTxid = new Map<string, Buffer>();
   const coinbases: Buffer[] = [];
@@ -1041,10 +1040,13 @@ async function serveNode(): Promise<Record<string, unknown>> {
     );
     console.log(`  ${proc.command}`);
 
-    // Started: the 144-block window full, and the history's first build (the last 30 days) done.
+    // Started: the 144-block window full (its price said, after the fill's clean-up) and the
+    // history's first build (the last 30 days) done.
+    const priced = /the last \d+ blocks (?:price bitcoin at \$([\d.]+)|give no price)/;
     const blocksFull = async () => {
       const metrics = await scrape(base);
-      return (metrics.get('chainprice_block_window_blocks') ?? 0) >= windowBlocks ? metrics : null;
+      const full = (metrics.get('chainprice_block_window_blocks') ?? 0) >= windowBlocks;
+      return full && proc.line(priced) !== null ? metrics : null;
     };
     await proc.until(`the ${windowBlocks}-block window`, blocksFull, SERVE_START_TIMEOUT_MS);
     const history = await proc.until(
@@ -1058,7 +1060,7 @@ async function serveNode(): Promise<Record<string, unknown>> {
       },
       SERVE_START_TIMEOUT_MS,
     );
-    const windowPriced = proc.line(/the last \d+ blocks (?:price bitcoin at \$([\d.]+)|give no price)/);
+    const windowPriced = proc.line(priced);
     const metrics = (await blocksFull()) as Map<string, number>;
     const startup = {
       listeningSeconds: listening.at,
