@@ -1383,6 +1383,7 @@ async function main(): Promise<void> {
       ] as const) {
         try {
           const result = await run();
+          console.log('');
           results.push(result);
           if ((result.checks as { pass: boolean }[]).some((c) => !c.pass)) failed = true;
         } catch (error) {
