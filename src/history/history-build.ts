@@ -109,40 +109,27 @@ export async function buildHistory(options: BuildOptions): Promise<BuildSummary>
   report(null);
 
   let nextId = 0;
-  const jobFor = async (d: ChainDay, carried?: number | null, overRpc = false): Promise<DayJob> => {
-    const blocks: JobBlock[] = [];
-    const missing: JobBlock[] = [];
-    for (const b of d.blocks) {
+  const jobFor = (d: ChainDay, carried?: number | null, overRpc = false): DayJob => {
+    const blocks = d.blocks.map((b): JobBlock => {
       const at = overRpc ? undefined : files?.locate(b.hash);
-      const job: JobBlock = at ? { ...b, location: at } : { ...b };
-      if (!at) missing.push(job);
-      blocks.push(job);
-    }
-    if (missing.length > 0) {
-      const bytes = await rawBlocks(
-        options.rpc,
-        missing.map((b) => b.hash),
-      );
-      missing.forEach((b, i) => {
-        b.bytes = bytes[i];
-      });
-    }
+      return at ? { ...b, location: at } : { ...b, rpc: true };
+    });
     return { id: nextId++, day: d.day, blocks, key: files?.key ?? null, carried };
   };
   const countSources = (job: DayJob) => {
     for (const b of job.blocks) {
-      if (b.bytes !== undefined) summary.fromRpc++;
+      if (b.rpc === true) summary.fromRpc++;
       else summary.fromFiles++;
     }
   };
 
   /** Prices one day, falling back to RPC for all its blocks when the files fail it. */
   const price = async (d: ChainDay, carried?: number | null): Promise<{ job: DayJob; result: DayResult }> => {
-    let job = await jobFor(d, carried);
-    let result = await pool.run(job);
+    let job = jobFor(d, carried);
+    let result = await pool.run(job, rpcFetcher(options.rpc, job));
     if (!result.ok && job.blocks.some((b) => b.location !== undefined)) {
-      job = await jobFor(d, carried, true);
-      result = await pool.run(job);
+      job = jobFor(d, carried, true);
+      result = await pool.run(job, rpcFetcher(options.rpc, job));
     }
     if (!result.ok) throw new Error(`pricing ${d.day} failed: ${result.message}`);
     return { job, result };
@@ -180,14 +167,25 @@ export async function buildHistory(options: BuildOptions): Promise<BuildSummary>
   return summary;
 }
 
-/** Raw blocks over RPC (getblock verbosity 0), a few at a time. */
-async function rawBlocks(rpc: RpcClient, hashes: readonly string[]): Promise<Uint8Array[]> {
-  const results = await rpc.batch<string>(
-    hashes.map((h) => ({ method: 'getblock', params: [h, 0] })),
-    { batchSize: 1 },
-  );
-  return results.map((r) => {
-    if (!r.ok) throw r.error;
-    return new Uint8Array(Buffer.from(r.value, 'hex'));
-  });
+/**
+ * The job's RPC blocks (getblock verbosity 0) as its worker asks for them, in the job's order:
+ * each request also starts fetching the next, so the node's reply and the worker's parsing
+ * overlap, and at most two blocks are held at once.
+ */
+function rpcFetcher(rpc: RpcClient, job: DayJob): (hash: string) => Promise<Uint8Array> {
+  const order = job.blocks.filter((b) => b.rpc === true).map((b) => b.hash);
+  let ahead: { hash: string; bytes: Promise<Uint8Array> } | null = null;
+  const fetch = async (hash: string): Promise<Uint8Array> => {
+    const hex = await rpc.call<string>('getblock', [hash, 0]);
+    // A block is far above Buffer's pool size: its own buffer, handed to the worker without a copy.
+    return Buffer.from(hex, 'hex');
+  };
+  return (hash) => {
+    const bytes = ahead?.hash === hash ? ahead.bytes : fetch(hash);
+    const next = order[order.indexOf(hash) + 1];
+    ahead = next === undefined ? null : { hash: next, bytes: fetch(next) };
+    // A prefetch nobody asks for (the job failed) must not be an unhandled rejection.
+    ahead?.bytes.catch(() => {});
+    return bytes;
+  };
 }

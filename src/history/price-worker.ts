@@ -3,9 +3,14 @@
 // in files are read (into one reused buffer, one descriptor per file) and parsed here, once each
 // (priceDay feeds the day's window and each block's own from the same pass, day-windows.ts), so
 // many workers read and parse in parallel and the main thread only writes rows.
+// Blocks the node's files do not have come over RPC one at a time, when the worker reaches them:
+// it asks the main thread (a `need` message), which fetches the block and hands its bytes over
+// (transferred, not copied) on a port of their own while the worker waits (Atomics.wait on a
+// shared flag, then receiveMessageOnPort). So a day of about 144 blocks (250 MB on mainnet) is
+// never in memory at once: the main thread holds the block being parsed and the next one.
 
 import { closeSync, openSync } from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { seedPrice } from '../oracle/seed-price.ts';
 import type { BlockLocation } from './blk-file.ts';
 import { readBlockAt } from './blk-file.ts';
@@ -20,7 +25,24 @@ import {
 export interface JobBlock extends DayBlock {
   location?: BlockLocation;
   bytes?: Uint8Array;
+  /** Fetched over RPC when the worker reaches it (WorkerPool asks the job's fetcher). */
+  rpc?: boolean;
 }
+
+/** A worker's request for the bytes of a block the job marks `rpc`. */
+export interface BlockNeed {
+  need: string;
+}
+
+/** What a worker is given at start: the port blocks come on, and the flag it waits on. */
+export interface WorkerChannel {
+  port: MessagePort;
+  /** [0]: 1 once a block (or an error) was posted on `port`. */
+  signal: Int32Array;
+}
+
+/** The answer to a BlockNeed, on the channel's port. */
+export type BlockDelivery = { bytes: Uint8Array } | { error: string };
 
 export interface DayJob {
   id: number;
@@ -56,6 +78,7 @@ export function runDayJob(job: DayJob): DayResult {
   const bytesOf = (block: DayBlock): Uint8Array => {
     const b = block as JobBlock;
     if (b.bytes !== undefined) return b.bytes;
+    if (b.rpc === true) return fetchFromMain(b.hash);
     if (b.location === undefined) throw new BlockHashMismatch(block.hash, 'unknown (no bytes and no file)');
     let fd = open.get(b.location.path);
     if (fd === undefined) {
@@ -83,6 +106,21 @@ export function runDayJob(job: DayJob): DayResult {
   } finally {
     for (const fd of open.values()) closeSync(fd);
   }
+}
+
+const channel = (workerData as { channel?: WorkerChannel } | null)?.channel;
+
+/** The bytes of a block over RPC, through the main thread; waits (this thread only) until they come. */
+function fetchFromMain(hash: string): Uint8Array {
+  if (parentPort === null || channel === undefined)
+    throw new Error(`block ${hash} is to come over RPC, but this is not a pool worker`);
+  Atomics.store(channel.signal, 0, 0);
+  parentPort.postMessage({ need: hash } satisfies BlockNeed);
+  Atomics.wait(channel.signal, 0, 0);
+  const delivery = receiveMessageOnPort(channel.port)?.message as BlockDelivery | undefined;
+  if (delivery === undefined) throw new Error(`block ${hash}: nothing came from the main thread`);
+  if ('error' in delivery) throw new Error(delivery.error);
+  return delivery.bytes;
 }
 
 if (parentPort !== null) {

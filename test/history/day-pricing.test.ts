@@ -13,6 +13,7 @@ import { BlockFiles } from '../../src/history/block-files.ts';
 import { blockSeed, priceBlocks, priceDay, priceDayWindow } from '../../src/history/day-pricing.ts';
 import { DayWindows } from '../../src/history/day-windows.ts';
 import { runDayJob } from '../../src/history/price-worker.ts';
+import { WorkerPool } from '../../src/history/worker-pool.ts';
 import { MIN_SEED_CONFIDENCE } from '../../src/oracle/seed-price.ts';
 import { PriceWindow } from '../../src/oracle/window.ts';
 import { REAL_DATA_MISSING, readRealBlock, realBlocks } from '../bitcoin/real-data.ts';
@@ -74,6 +75,59 @@ describe('day and block pricing on real consecutive blocks', { skip }, () => {
     assert.ok(result.ok);
     assert.deepEqual(result.day, day);
     assert.deepEqual(result.blocks, seeded);
+  });
+
+  it('blocks over RPC come one at a time to a worker thread as it asks, and give the same rows', async () => {
+    const files = BlockFiles.open(dir, 'main');
+    files.refresh();
+    const raw = new Map(run.map((b) => [b.hash, readRealBlock(b)]));
+    const blocks = run.map((b) => ({
+      height: b.height,
+      hash: b.hash,
+      time: files.locate(b.hash)?.time ?? 0,
+    }));
+    const expected = runDayJob({
+      id: 3,
+      day: '2024-02-21',
+      key: files.key,
+      blocks: blocks.map((b) => ({ ...b, location: files.locate(b.hash) })),
+    });
+    const asked: string[] = [];
+    const fetch = async (hash: string) => {
+      asked.push(hash);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return Uint8Array.from(raw.get(hash) as Uint8Array);
+    };
+    const rpcJob = (id: number) => ({
+      id,
+      day: '2024-02-21',
+      key: null,
+      blocks: blocks.map((b) => ({ ...b, rpc: true })),
+    });
+    for (const size of [1, 0]) {
+      const pool = new WorkerPool(size);
+      try {
+        asked.length = 0;
+        const result = await pool.run(rpcJob(4), fetch);
+        assert.ok(result.ok, `pool of ${size}: ${result.ok ? '' : result.message}`);
+        assert.deepEqual(result.day, expected.ok && expected.day);
+        assert.deepEqual(result.blocks, expected.ok && expected.blocks);
+        assert.deepEqual(
+          asked,
+          blocks.map((b) => b.hash),
+          'each block asked for once, in order',
+        );
+        // A block the node cannot give fails the job with the node's reason, and the pool goes on.
+        const failing = await pool.run(rpcJob(5), async (hash) => {
+          if (hash === blocks[2].hash) throw new Error('Block not available (pruned data)');
+          return fetch(hash);
+        });
+        assert.ok(!failing.ok && /pruned data/.test(failing.message), JSON.stringify(failing));
+        assert.ok((await pool.run(rpcJob(6), fetch)).ok);
+      } finally {
+        await pool.close();
+      }
+    }
   });
 
   it('a block whose bytes are another block is refused (the files changed under us)', () => {
