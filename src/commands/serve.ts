@@ -230,7 +230,7 @@ interface Source {
   /** The confirmed-block window's size (node only). */
   blockWindow?: () => BlockWindowStats | null;
   /** The node (node mode): the chain's price history is kept current from it. */
-  node?: { rpc: RpcClient; config: NodeConfig };
+  node?: { rpc: RpcClient; config: NodeConfig; firstBlockWindowFill: Promise<void> };
 }
 
 async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
@@ -264,7 +264,7 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
       blockWindow: () => feed.blockWindow?.stats ?? null,
-      node: { rpc: feed.rpc, config: feed.config },
+      node: { rpc: feed.rpc, config: feed.config, firstBlockWindowFill: feed.firstBlockWindowFill },
     };
   } catch (error) {
     if (error instanceof UserError) {
@@ -502,6 +502,13 @@ async function keepChainHistory(
     return;
   }
   if (source.node === undefined) return;
+  // After the block window's first fill: both fetch the last day's blocks, and together they
+  // doubled the start-up peak (bench/memory.ts). Stopping serve meanwhile ends the wait.
+  await Promise.race([
+    source.node.firstBlockWindowFill,
+    new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
+  ]);
+  if (signal.aborted) return;
   const { NodeHistory } = await import('../history/node-history.ts');
   const keeper = new NodeHistory({
     rpc: source.node.rpc,

@@ -93,7 +93,7 @@ export class Orchestrator implements LiveFeed {
   private dirty = true;
   private state: LiveState | null = null;
   private points: EvidencePoint[] = [];
-  private pointKeys = new Set<string>();
+  private pointKeys = new OutputSet();
   private blockWindowPrice: number | null = null;
   private readonly coldCheckSeconds: number;
   private readonly log: (line: string) => void;
@@ -291,15 +291,14 @@ export class Orchestrator implements LiveFeed {
 
   private takeEvidence(estimate: Estimate): EvidencePoint[] {
     const points: EvidencePoint[] = [];
-    const keys = new Set<string>();
+    const keys = new OutputSet();
     const fresh: EvidencePoint[] = [];
     if (estimate.ok) {
       for (const e of estimate.evidence) {
-        const key = `${e.txid}:${e.vout}`;
         const point = { timestamp: e.time, price: e.price, usd: e.usd };
         points.push(point);
-        keys.add(key);
-        if (!this.pointKeys.has(key)) fresh.push(point);
+        keys.add(e.txid, e.vout);
+        if (!this.pointKeys.has(e.txid, e.vout)) fresh.push(point);
       }
     }
     this.points = points;
@@ -393,5 +392,24 @@ function describeSource(source: SeedSource): string {
       return 'an earlier cold check';
     case 'hint':
       return '--price-hint';
+  }
+}
+
+/**
+ * A set of outputs (txid, vout) that makes no string per output: the txid strings are the window's
+ * own, and vouts below 31 are bits of one number per txid (a "txid:vout" key per evidence point
+ * cost about 90 bytes each, kept from one update to the next).
+ */
+class OutputSet {
+  private readonly low = new Map<string, number>();
+  private readonly high = new Set<string>();
+
+  add(txid: string, vout: number): void {
+    if (vout < 31) this.low.set(txid, (this.low.get(txid) ?? 0) | (1 << vout));
+    else this.high.add(`${txid}:${vout}`);
+  }
+
+  has(txid: string, vout: number): boolean {
+    return vout < 31 ? ((this.low.get(txid) ?? 0) & (1 << vout)) !== 0 : this.high.has(`${txid}:${vout}`);
   }
 }

@@ -57,6 +57,13 @@ export class NodeFeed extends OrchestratedFeed {
   readonly sync: MempoolSync;
   private readonly status: (line: string) => void;
   private readonly blockListeners = new Set<(block: BlockPrice) => void>();
+  private settleFirstFill: () => void = () => {};
+  /**
+   * Resolves once the block window's first fill is over (priced or failed; at once without a block
+   * window, and when the feed stops first). Serve starts its chain-history build after it, so the
+   * two start-up fills, each fetching the last day's blocks, do not add up (peak memory).
+   */
+  readonly firstBlockWindowFill: Promise<void>;
 
   constructor(
     config: NodeConfig,
@@ -66,6 +73,9 @@ export class NodeFeed extends OrchestratedFeed {
     options: NodeFeedOptions,
   ) {
     super();
+    this.firstBlockWindowFill = new Promise((resolve) => {
+      this.settleFirstFill = resolve;
+    });
     this.config = config;
     this.rpc = rpc;
     this.chain = chain;
@@ -158,16 +168,19 @@ export class NodeFeed extends OrchestratedFeed {
         .join(', ')}`,
     );
     await this.sync.start();
-    this.refreshBlockWindow();
+    const first = this.refreshBlockWindow();
+    if (first === undefined) this.settleFirstFill();
+    else first.finally(this.settleFirstFill);
   }
 
   private async stopSource(): Promise<void> {
+    this.settleFirstFill();
     await this.sync.stop();
     this.rpc.close();
   }
 
-  private refreshBlockWindow(): void {
-    this.blockWindow?.refresh().catch((error) => {
+  private refreshBlockWindow(): Promise<void> | undefined {
+    return this.blockWindow?.refresh().catch((error) => {
       this.status(
         `could not price the last ${this.blockWindow?.blocks} blocks: ${error instanceof Error ? error.message : String(error)}`,
       );
