@@ -39,7 +39,7 @@
 // steady ≤ 150 MB (node path at mainnet size, and the demo); ≤ 250 MB with 300,000 transactions;
 // start-up peak ≤ 1.5 × steady. Writes bench/results/memory.json (`--serve` replaces the
 // whole-process results there and keeps the others).
-// Usage: node bench/memory.ts [--serve] [--blocks 144] [--per-block 3472]
+// Usage: node bench/memory.ts [--serve] [--blocks 144] [--per-block 3472] [--rate 8000]
 
 import { type ChildProcess, fork, spawn, spawnSync } from 'node:child_process';
 import {
@@ -69,8 +69,11 @@ const TARGET_CONGESTED_MB = 250;
 const TARGET_PEAK_RATIO = 1.5;
 const LIVE_TXS = 50_000;
 const CONGESTED_TXS = 300_000;
-/** Replay rate: well within what the live path takes (bench/ingest.ts), so nothing is lost. */
-const RATE = 8_000;
+/**
+ * Replay rate (`--rate N`, transactions a second): well within what the live path takes
+ * (bench/ingest.ts), so nothing is lost; mainnet's own is 3-20 a second.
+ */
+const RATE = Number(option('--rate', '8000'));
 const STEADY_SECONDS = 10;
 /** Recent, full mainnet blocks: the chain's transactions come from these, in height order. */
 const CHAIN_SOURCES = [702861, 830000, 831328, 831329, 831330, 831331, 866342];
