@@ -111,6 +111,14 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.queue.splice(0)) w.reject(new Error('the worker pool is closed'));
+    for (const w of this.running.values()) w.reject(new Error('the worker pool is closed'));
+    this.running.clear();
+    // A worker waiting for a block is woken first (it finds nothing and fails its job), so
+    // terminate() never depends on interrupting Atomics.wait.
+    for (const { signal } of this.channels.values()) {
+      Atomics.store(signal, 0, 1);
+      Atomics.notify(signal, 0);
+    }
     await Promise.all(this.all.map((w) => w.terminate()));
     for (const { port } of this.channels.values()) port.close();
   }
