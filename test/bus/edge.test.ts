@@ -294,7 +294,7 @@ describe('one estimator, two edges, over a real nats-server', { skip: NO_NATS, t
     assert.equal((await gone.closed).code, 1001);
     const at = other.messages.length;
     await other
-      .waitFor((m) => m.type === 'update', at, 3_000)
+      .waitFor((m) => m.type === 'update', at, 10_000)
       .catch((error) => {
         throw new Error(
           `${error.message}\nestimator:\n${estimatorLogs.join('\n')}\nedge:\n${otherEdgeLogs.join('\n')}`,
