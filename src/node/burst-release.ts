@@ -9,10 +9,10 @@
 
 /** Transactions since the last release that make a burst. */
 export const BURST_TRANSACTIONS = 25_000;
-/** At most this many since the previous check (5 s apart: 100 a second) and the burst is over. */
-export const CALM_TRANSACTIONS = 500;
+/** At most this many since the previous check (2 s apart: 100 a second) and the burst is over. */
+export const CALM_TRANSACTIONS = 200;
 /** How often the caller checks. */
-export const BURST_CHECK_MS = 5_000;
+export const BURST_CHECK_MS = 2_000;
 
 export class BurstRelease {
   private atRelease: number;
