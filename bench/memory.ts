@@ -60,6 +60,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { grouped } from '../src/format/number.ts';
 
 const BLOCKS_DIR = fileURLToPath(new URL('../../shared/data/real/blocks/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -108,12 +109,25 @@ function cleanUp(): void {
   cleanups.clear();
 }
 
-type Check = readonly [what: string, value: number, target: string, pass: boolean];
-function printChecks(checks: readonly Check[]): void {
-  for (const [what, value, target, pass] of checks)
+interface Check {
+  what: string;
+  value: number;
+  target: string;
+  pass: boolean;
+}
+
+/** A target that `value` must not exceed (`unit` ' MB' for memory, '' for a ratio). */
+function atMost(what: string, value: number, limit: number, unit = ' MB'): Check {
+  return { what, value, target: `≤ ${limit}${unit}`, pass: value <= limit };
+}
+
+/** Prints each check as PASS/FAIL (a ratio with two decimals) and returns them, for the JSON. */
+function printChecks(checks: Check[]): Check[] {
+  for (const { what, value, target, pass } of checks)
     console.log(
-      `  ${pass ? 'PASS' : 'FAIL'} ${what}: ${value.toFixed(what.includes('/') ? 2 : 0)} (target ${target})`,
+      `  ${pass ? 'PASS' : 'FAIL'} ${what}: ${value.toFixed(target.endsWith('MB') ? 0 : 2)} (target ${target})`,
     );
+  return checks;
 }
 
 // ---- the node's side (child process) ------------------------------------------------------------
@@ -579,7 +593,7 @@ async function nodePath(heapFlags: string[]): Promise<Record<string, unknown>> {
   const fillSeconds = (performance.now() - fillStarted) / 1000;
   const stats = blockWindow.stats;
   console.log(
-    `  144-block window: ${stats.blocks} blocks, ${stats.transactions.toLocaleString('en-US')} transactions, ${stats.candidateOutputs.toLocaleString('en-US')} candidate outputs, ${(stats.bytes / MB).toFixed(1)} MB of arrays, filled in ${fillSeconds.toFixed(1)} s, price ${blockWindow.price?.toFixed(2) ?? 'none'}`,
+    `  144-block window: ${stats.blocks} blocks, ${grouped(stats.transactions)} transactions, ${grouped(stats.candidateOutputs)} candidate outputs, ${(stats.bytes / MB).toFixed(1)} MB of arrays, filled in ${fillSeconds.toFixed(1)} s, price ${blockWindow.price?.toFixed(2) ?? 'none'}`,
   );
   steps.push(await measure('+ 144-block window'));
 
@@ -595,13 +609,11 @@ async function nodePath(heapFlags: string[]): Promise<Record<string, unknown>> {
   await live(LIVE_TXS);
   const liveSize = orchestrator.health().windowSize;
   const startupPeak = peak;
-  const mainnet = await measure(`+ live window of ${liveSize.toLocaleString('en-US')} transactions`);
+  const mainnet = await measure(`+ live window of ${grouped(liveSize)} transactions`);
   steps.push(mainnet);
   await live(CONGESTED_TXS);
   const congestedSize = orchestrator.health().windowSize;
-  const congested = await measure(
-    `congested: live window of ${congestedSize.toLocaleString('en-US')} transactions`,
-  );
+  const congested = await measure(`congested: live window of ${grouped(congestedSize)} transactions`);
   steps.push(congested);
 
   clearInterval(prune);
@@ -622,22 +634,11 @@ async function nodePath(heapFlags: string[]): Promise<Record<string, unknown>> {
   console.log(
     `  shares of the ${f(mainnet.steadyMB)} MB: empty service ${f(shares.emptyServiceMB)} MB, 144-block window ${f(shares.blockWindowMB)} MB, live window ${f(shares.liveWindowMB)} MB`,
   );
-  const checks = [
-    [
-      'steady RSS at mainnet size',
-      mainnet.steadyMB,
-      `≤ ${TARGET_STEADY_MB} MB`,
-      mainnet.steadyMB <= TARGET_STEADY_MB,
-    ],
-    [
-      `RSS with ${congestedSize.toLocaleString('en-US')} transactions`,
-      congested.steadyMB,
-      `≤ ${TARGET_CONGESTED_MB} MB`,
-      congested.steadyMB <= TARGET_CONGESTED_MB,
-    ],
-    ['start-up peak / steady', ratio, `≤ ${TARGET_PEAK_RATIO}`, ratio <= TARGET_PEAK_RATIO],
-  ] as const;
-  printChecks(checks);
+  const checks = printChecks([
+    atMost('steady RSS at mainnet size', mainnet.steadyMB, TARGET_STEADY_MB),
+    atMost(`RSS with ${grouped(congestedSize)} transactions`, congested.steadyMB, TARGET_CONGESTED_MB),
+    atMost('start-up peak / steady', ratio, TARGET_PEAK_RATIO, ''),
+  ]);
   return {
     mode: 'node',
     heapFlags,
@@ -648,7 +649,7 @@ async function nodePath(heapFlags: string[]): Promise<Record<string, unknown>> {
     congestedWindowTransactions: congestedSize,
     startupPeakMB: startupPeak / MB,
     peakToSteady: ratio,
-    checks: checks.map(([what, value, target, pass]) => ({ what, value, target, pass })),
+    checks,
   };
 }
 
@@ -668,17 +669,16 @@ async function demo(heapFlags: string[]): Promise<Record<string, unknown>> {
   const size = feed.health().windowSize;
   const startupPeak = peak;
   const steady = await measure(
-    `demo running, window of ${size.toLocaleString('en-US')} (pre-fill ${fillSeconds.toFixed(1)} s)`,
+    `demo running, window of ${grouped(size)} (pre-fill ${fillSeconds.toFixed(1)} s)`,
   );
   // Longer: does it stay there?
   const later = await measure('10 s later');
   await feed.stop();
   const ratio = startupPeak / MB / steady.steadyMB;
-  const checks = [
-    ['demo steady RSS', later.steadyMB, `≤ ${TARGET_STEADY_MB} MB`, later.steadyMB <= TARGET_STEADY_MB],
-    ['start-up peak / steady', ratio, `≤ ${TARGET_PEAK_RATIO}`, ratio <= TARGET_PEAK_RATIO],
-  ] as const;
-  printChecks(checks);
+  const checks = printChecks([
+    atMost('demo steady RSS', later.steadyMB, TARGET_STEADY_MB),
+    atMost('start-up peak / steady', ratio, TARGET_PEAK_RATIO, ''),
+  ]);
   return {
     mode: 'demo',
     heapFlags,
@@ -686,7 +686,7 @@ async function demo(heapFlags: string[]): Promise<Record<string, unknown>> {
     windowSize: size,
     startupPeakMB: startupPeak / MB,
     peakToSteady: ratio,
-    checks: checks.map(([what, value, target, pass]) => ({ what, value, target, pass })),
+    checks,
   };
 }
 
@@ -903,7 +903,7 @@ class StreamClient {
 
   /** What this client saw, for the report. */
   summary(): string {
-    return `${this.messages.toLocaleString('en-US')} messages (${this.snapshots} snapshot${this.snapshots === 1 ? '' : 's'}), ${(this.bytes / MB).toFixed(1)} MB read${this.closed ? `; ${this.closed}` : ''}`;
+    return `${grouped(this.messages)} messages (${this.snapshots} snapshot${this.snapshots === 1 ? '' : 's'}), ${(this.bytes / MB).toFixed(1)} MB read${this.closed ? `; ${this.closed}` : ''}`;
   }
 
   close(): void {
@@ -1075,7 +1075,7 @@ async function serveNode(): Promise<Record<string, unknown>> {
       blockWindowPrice: windowPriced?.match[1] ? Number(windowPriced.match[1]) : null,
     };
     console.log(
-      `  start: listening after ${startup.listeningSeconds.toFixed(1)} s; ${windowBlocks}-block window (${(metrics.get('chainprice_block_window_transactions') ?? 0).toLocaleString('en-US')} transactions, ${((metrics.get('chainprice_block_window_bytes') ?? 0) / MB).toFixed(1)} MB of arrays, price ${startup.blockWindowPrice?.toFixed(2) ?? 'none'}) after ${startup.blockWindowSeconds?.toFixed(1) ?? '?'} s; history of the last 30 days (${startup.historyDays} day${startup.historyDays === 1 ? '' : 's'}: ${startup.history}) after ${startup.historySeconds.toFixed(1)} s`,
+      `  start: listening after ${startup.listeningSeconds.toFixed(1)} s; ${windowBlocks}-block window (${grouped(metrics.get('chainprice_block_window_transactions') ?? 0)} transactions, ${((metrics.get('chainprice_block_window_bytes') ?? 0) / MB).toFixed(1)} MB of arrays, price ${startup.blockWindowPrice?.toFixed(2) ?? 'none'}) after ${startup.blockWindowSeconds?.toFixed(1) ?? '?'} s; history of the last 30 days (${startup.historyDays} day${startup.historyDays === 1 ? '' : 's'}: ${startup.history}) after ${startup.historySeconds.toFixed(1)} s`,
     );
     const steps: ServeStep[] = [];
     steps.push(
@@ -1111,7 +1111,7 @@ async function serveNode(): Promise<Record<string, unknown>> {
     const startupPeakAt = watch.peakAt;
     const startupHighWater = watch.status('VmHWM') ?? Number.NaN;
     const mainnet = await measureServe(
-      `+ live window of ${liveSize.toLocaleString('en-US')} transactions`,
+      `+ live window of ${grouped(liveSize)} transactions`,
       proc,
       watch,
       base,
@@ -1120,7 +1120,7 @@ async function serveNode(): Promise<Record<string, unknown>> {
     await live(CONGESTED_TXS);
     const congestedSize = await windowSize();
     const congested = await measureServe(
-      `congested: live window of ${congestedSize.toLocaleString('en-US')} transactions`,
+      `congested: live window of ${grouped(congestedSize)} transactions`,
       proc,
       watch,
       base,
@@ -1150,27 +1150,15 @@ async function serveNode(): Promise<Record<string, unknown>> {
       console.log(`  serve said: ${line}`);
 
     const ratio = startupPeak / MB / mainnet.steadyMB;
-    const checks = [
-      [
-        'whole serve process: steady RSS at mainnet size',
-        mainnet.steadyMB,
-        `≤ ${TARGET_STEADY_MB} MB`,
-        mainnet.steadyMB <= TARGET_STEADY_MB,
-      ],
-      [
-        `whole serve process: RSS with ${congestedSize.toLocaleString('en-US')} transactions`,
+    const checks = printChecks([
+      atMost('whole serve process: steady RSS at mainnet size', mainnet.steadyMB, TARGET_STEADY_MB),
+      atMost(
+        `whole serve process: RSS with ${grouped(congestedSize)} transactions`,
         congested.steadyMB,
-        `≤ ${TARGET_CONGESTED_MB} MB`,
-        congested.steadyMB <= TARGET_CONGESTED_MB,
-      ],
-      [
-        'whole serve process: start-up peak / steady',
-        ratio,
-        `≤ ${TARGET_PEAK_RATIO}`,
-        ratio <= TARGET_PEAK_RATIO,
-      ],
-    ] as const;
-    printChecks(checks);
+        TARGET_CONGESTED_MB,
+      ),
+      atMost('whole serve process: start-up peak / steady', ratio, TARGET_PEAK_RATIO, ''),
+    ]);
     stream.close();
     const ended = await proc.stop();
     console.log(`  stopped with SIGTERM: ${ended === 'code 0' ? 'exited cleanly' : `ended with ${ended}`}`);
@@ -1197,7 +1185,7 @@ async function serveNode(): Promise<Record<string, unknown>> {
       resyncs,
       exit: ended,
       rssPerSecondMB: watch.perSecondMB,
-      checks: checks.map(([what, value, target, pass]) => ({ what, value, target, pass })),
+      checks,
     };
   } finally {
     watch?.stop();
@@ -1252,18 +1240,13 @@ async function serveDemo(): Promise<Record<string, unknown>> {
       history: history.match[2],
     };
     console.log(
-      `  start: listening after ${startup.listeningSeconds.toFixed(1)} s; pre-fill (${startup.prefillTransactions.toLocaleString('en-US')} transactions) after ${startup.prefillSeconds.toFixed(1)} s; demo history (${startup.historyDays} days: ${startup.history}) after ${startup.historySeconds.toFixed(1)} s`,
+      `  start: listening after ${startup.listeningSeconds.toFixed(1)} s; pre-fill (${grouped(startup.prefillTransactions)} transactions) after ${startup.prefillSeconds.toFixed(1)} s; demo history (${startup.historyDays} days: ${startup.history}) after ${startup.historySeconds.toFixed(1)} s`,
     );
     const size = (await scrape(base)).get('chainprice_window_size') ?? 0;
     const startupPeak = watch.peak;
     const startupPeakAt = watch.peakAt;
     const startupHighWater = watch.status('VmHWM') ?? Number.NaN;
-    const steady = await measureServe(
-      `demo running, window of ${size.toLocaleString('en-US')}`,
-      proc,
-      watch,
-      base,
-    );
+    const steady = await measureServe(`demo running, window of ${grouped(size)}`, proc, watch, base);
     // Longer: does it stay there?
     const later = await measureServe('10 s later', proc, watch, base);
     console.log(
@@ -1277,21 +1260,10 @@ async function serveDemo(): Promise<Record<string, unknown>> {
     for (const line of proc.matching(/could not|failed|stopped|lost|error/i))
       console.log(`  serve said: ${line}`);
     const ratio = startupPeak / MB / steady.steadyMB;
-    const checks = [
-      [
-        'whole serve --demo process: steady RSS',
-        later.steadyMB,
-        `≤ ${TARGET_STEADY_MB} MB`,
-        later.steadyMB <= TARGET_STEADY_MB,
-      ],
-      [
-        'whole serve --demo process: start-up peak / steady',
-        ratio,
-        `≤ ${TARGET_PEAK_RATIO}`,
-        ratio <= TARGET_PEAK_RATIO,
-      ],
-    ] as const;
-    printChecks(checks);
+    const checks = printChecks([
+      atMost('whole serve --demo process: steady RSS', later.steadyMB, TARGET_STEADY_MB),
+      atMost('whole serve --demo process: start-up peak / steady', ratio, TARGET_PEAK_RATIO, ''),
+    ]);
     stream.close();
     const ended = await proc.stop();
     console.log(`  stopped with SIGTERM: ${ended === 'code 0' ? 'exited cleanly' : `ended with ${ended}`}`);
@@ -1314,7 +1286,7 @@ async function serveDemo(): Promise<Record<string, unknown>> {
       },
       exit: ended,
       rssPerSecondMB: watch.perSecondMB,
-      checks: checks.map(([what, value, target, pass]) => ({ what, value, target, pass })),
+      checks,
     };
   } finally {
     watch?.stop();

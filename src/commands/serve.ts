@@ -12,6 +12,7 @@ import type { StartSeed } from '../live/orchestrator.ts';
 import type { ConfidentHistory } from '../live/start-seed.ts';
 import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
+import { releaseMemory } from '../node/release-memory.ts';
 import type { RpcClient } from '../node/rpc-client.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
 import type { BlockWindowStats } from '../server/metrics-report.ts';
@@ -465,7 +466,6 @@ async function run(args: string[]): Promise<number> {
     throw error;
   }
   // The start (the demo's pre-fill, the mempool bootstrap) leaves its garbage's pages behind.
-  const { releaseMemory } = await import('../node/release-memory.ts');
   releaseMemory();
   // Every module the service uses is loaded now: the next start finds them compiled.
   flushCompileCache();
@@ -500,7 +500,6 @@ async function keepChainHistory(
       signal,
     });
     // Months of simulated blocks leave their garbage's pages behind (measured: ~30 MB resident).
-    const { releaseMemory } = await import('../node/release-memory.ts');
     releaseMemory();
     return;
   }
@@ -522,10 +521,8 @@ async function keepChainHistory(
   });
   keeper.start();
   // The first build (the recent days) leaves its garbage's pages behind, like the demo's.
-  void keeper.idle().then(async () => {
-    if (signal.aborted) return;
-    const { releaseMemory } = await import('../node/release-memory.ts');
-    releaseMemory();
+  void keeper.idle().then(() => {
+    if (!signal.aborted) releaseMemory();
   });
   const unsubscribe = source.onBlock?.(() => keeper.update());
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
