@@ -26,6 +26,7 @@ import {
   isCandidateValue,
   passesTransactionRules,
 } from '../oracle/filter-profile.ts';
+import { freeBuffer } from '../oracle/free-buffer.ts';
 import { LogHistogram } from '../oracle/log-histogram.ts';
 import { binOfSats } from '../oracle/log-scale.ts';
 import { keyOfHash } from '../oracle/txid-key.ts';
@@ -85,23 +86,28 @@ export class DayWindows {
   /** The current block's time (a time that is not a finite number counts as 0, as in the window). */
   private time = 0;
 
-  // The candidates, one entry each, in the order added.
+  // The candidates, one entry each, in the order added, in typed columns (a JS array of numbers
+  // costs 8 bytes an entry; these cost what the values need), grown by half as they fill.
   private candidates = 0;
-  private candFlags: number[] = [];
-  private candBlock: number[] = [];
-  private candTime: number[] = [];
-  /** Display hex, '' until visit() first needs it; made from the 32 bytes at digests[32c]. */
-  private candTxid: string[] = [];
+  private candFlags = new Uint8Array(1024);
+  /** The block a candidate is in (its time is that block's). */
+  private candBlock = new Uint16Array(1024);
+  /** Display hex of the candidates a visit has named (most are never visited). */
+  private readonly candTxid = new Map<number, string>();
+  /** The txid bytes of candidate c at digests[32c …]. */
   private digests = new Uint8Array(32 * 1024);
   /** Outputs of candidate c: outVout/outSats/outBin[outStart[c] … outStart[c + 1]). */
-  private outStart: number[] = [0];
-  private outVout: number[] = [];
-  private outSats: number[] = [];
-  private outBin: number[] = [];
+  private outStart = new Int32Array(1024);
+  private outputs = 0;
+  private outVout = new Int32Array(1024);
+  private outSats = new Float64Array(1024);
+  private outBin = new Uint16Array(1024);
   /** Distinct parent keys of candidate c: parentKeys[4 × (parentStart[c] … parentStart[c + 1])). */
-  private parentStart: number[] = [0];
+  private parentStart = new Int32Array(1024);
   private parentKeys = new Int32Array(4 * 1024);
   private parents = 0;
+  /** Each block's time. */
+  private readonly blockTimes: number[] = [];
 
   constructor(options: { profile?: FilterProfile; model?: CombModel } = {}) {
     this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
@@ -117,8 +123,10 @@ export class DayWindows {
   /** Starts the next block; its transactions were mined at `time` (Unix seconds). */
   block(time: number): void {
     if (this.closed) throw new Error('DayWindows: closed');
+    if (this.blockViews.length > 0xffff) throw new Error('DayWindows: more than 65,536 blocks');
     this.blockViews.push(new WindowView(this, IN_BLOCK, this.blockViews.length));
     this.time = Number.isFinite(time) ? time : 0;
+    this.blockTimes.push(this.time);
   }
 
   /** Adds a transaction of the current block; `digest` is its txid's 32 bytes (internal order). */
@@ -150,21 +158,24 @@ export class DayWindows {
     if (flags & IN_DAY && this.time > this.dayView.newest) this.dayView.newest = this.time;
     if (this.time > view.newest) view.newest = this.time;
     if (!passesTransactionRules(tx, this.profile)) return;
+    const c = this.candidates;
+    if (c + 2 > this.candFlags.length) {
+      // The candidate columns grow together: each keeps room for the same count.
+      this.candFlags = room(this.candFlags, c + 2);
+      const size = this.candFlags.length;
+      this.candBlock = room(this.candBlock, size);
+      this.outStart = room(this.outStart, size);
+      this.parentStart = room(this.parentStart, size);
+      this.digests = room(this.digests, 32 * size);
+    }
     if (!this.takeOutputs(tx)) return;
     this.candidates++;
-    this.candFlags.push(flags);
-    this.candBlock.push(b);
-    this.candTime.push(this.time);
-    // The display hex waits until a visit asks for it (most candidates are never visited).
-    this.candTxid.push('');
-    if (this.digests.length < 32 * this.candidates) {
-      const bigger = new Uint8Array(this.digests.length * 2);
-      bigger.set(this.digests);
-      this.digests = bigger;
-    }
-    this.digests.set(digest, 32 * (this.candidates - 1));
+    this.candFlags[c] = flags;
+    this.candBlock[c] = b;
+    this.outStart[c + 1] = this.outputs;
+    this.digests.set(digest, 32 * c);
     if (this.profile.excludeSameWindowSpends) this.takeParents(tx);
-    this.parentStart.push(this.parents);
+    this.parentStart[c + 1] = this.parents;
   }
 
   /** Decides which candidates each window counts, now that every transaction is in. */
@@ -220,15 +231,18 @@ export class DayWindows {
 
   /** WindowView.forEachCandidate: the candidates with `flag` (and in block `block` for a block's). */
   visit(flag: number, block: number, visit: Visit, bins: Uint8Array | undefined): void {
-    const { candFlags, candBlock, candTime, candTxid, outStart, outVout, outSats, outBin } = this;
+    const { candFlags, candBlock, candTxid, outStart, outVout, outSats, outBin, blockTimes } = this;
     const all = bins === undefined;
     for (let c = 0; c < this.candidates; c++) {
       if (!(candFlags[c] & flag) || (block >= 0 && candBlock[c] !== block)) continue;
       for (let o = outStart[c]; o < outStart[c + 1]; o++) {
         if (!all && bins[outBin[o]] === 0) continue;
-        let txid = candTxid[c];
-        if (txid === '') txid = candTxid[c] = displayHexOfHash(this.digests.subarray(32 * c, 32 * c + 32));
-        visit(outSats[o], candTime[c], txid, outVout[o]);
+        let txid = candTxid.get(c);
+        if (txid === undefined) {
+          txid = displayHexOfHash(this.digests.subarray(32 * c, 32 * c + 32));
+          candTxid.set(c, txid);
+        }
+        visit(outSats[o], blockTimes[candBlock[c]], txid, outVout[o]);
       }
     }
   }
@@ -241,19 +255,23 @@ export class DayWindows {
   /** The candidate outputs of `tx` (window.ts takeOutputs); false when it has none. */
   private takeOutputs(tx: Transaction): boolean {
     const outputs = tx.outputs;
-    let taken = 0;
+    const start = this.outputs;
     for (let vout = 0; vout < outputs.length; vout++) {
       const sats = outputs[vout].value;
       if (!isCandidateValue(sats, this.profile)) continue;
       const bin = binOfSats(sats);
       if (bin < 0) continue;
-      this.outVout.push(vout);
-      this.outSats.push(sats);
-      this.outBin.push(bin);
-      taken++;
+      const o = this.outputs++;
+      if (o >= this.outVout.length) {
+        this.outVout = room(this.outVout, o + 1);
+        this.outSats = room(this.outSats, o + 1);
+        this.outBin = room(this.outBin, o + 1);
+      }
+      this.outVout[o] = vout;
+      this.outSats[o] = sats;
+      this.outBin[o] = bin;
     }
-    if (taken > 0) this.outStart.push(this.outVout.length);
-    return taken > 0;
+    return this.outputs > start;
   }
 
   /** The distinct txids `tx` spends from (window.ts linkParents). */
@@ -271,11 +289,7 @@ export class DayWindows {
           keys[k] === key[0] && keys[k + 1] === key[1] && keys[k + 2] === key[2] && keys[k + 3] === key[3];
       }
       if (repeated) continue;
-      if (4 * (this.parents + 1) > keys.length) {
-        const bigger = new Int32Array(keys.length * 2);
-        bigger.set(keys);
-        this.parentKeys = keys = bigger;
-      }
+      if (4 * (this.parents + 1) > keys.length) this.parentKeys = keys = room(keys, 4 * (this.parents + 1));
       const at = 4 * this.parents++;
       keys[at] = key[0];
       keys[at + 1] = key[1];
@@ -283,4 +297,17 @@ export class DayWindows {
       keys[at + 3] = key[3];
     }
   }
+}
+
+type Column = Uint8Array | Uint16Array | Int32Array | Float64Array;
+
+/** `column`, or a copy with room for `needed` entries and at least half as many again as it had. */
+function room<T extends Column>(column: T, needed: number): T {
+  if (needed <= column.length) return column;
+  const bigger = new (column.constructor as new (length: number) => T)(
+    Math.max(needed, Math.ceil(column.length * 1.5)),
+  );
+  bigger.set(column);
+  freeBuffer(column);
+  return bigger;
 }

@@ -183,6 +183,10 @@ describe('priceDay (DayWindows) gives exactly the PriceWindow path', { skip }, (
     for (let i = 0; i < sorted.length; i += 5) same(`day ${i / 5}`, asDay(sorted.slice(i, i + 5)));
   });
 
+  it('on one day of every real block (tables and columns grown, and the old ones freed, many times over)', () => {
+    same('all', asDay([...all].sort((a, b) => a.height - b.height)));
+  });
+
   it('on consecutive blocks (spends across blocks) and on a day holding a block twice (repeated txids)', () => {
     assert.equal(run.length, 4);
     same('consecutive', asDay(run));
