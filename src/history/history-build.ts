@@ -175,11 +175,8 @@ export async function buildHistory(options: BuildOptions): Promise<BuildSummary>
 function rpcFetcher(rpc: RpcClient, job: DayJob): (hash: string) => Promise<Uint8Array> {
   const order = job.blocks.filter((b) => b.rpc === true).map((b) => b.hash);
   let ahead: { hash: string; bytes: Promise<Uint8Array> } | null = null;
-  const fetch = async (hash: string): Promise<Uint8Array> => {
-    const hex = await rpc.call<string>('getblock', [hash, 0]);
-    // A block is far above Buffer's pool size: its own buffer, handed to the worker without a copy.
-    return Buffer.from(hex, 'hex');
-  };
+  // Decoded as the reply streams in, into a buffer of its own: handed to the worker without a copy.
+  const fetch = (hash: string): Promise<Uint8Array> => rpc.callHex('getblock', [hash, 0]);
   return (hash) => {
     const bytes = ahead?.hash === hash ? ahead.bytes : fetch(hash);
     const next = order[order.indexOf(hash) + 1];

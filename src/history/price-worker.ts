@@ -11,6 +11,7 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { freeBuffer } from '../oracle/free-buffer.ts';
 import { seedPrice } from '../oracle/seed-price.ts';
 import type { BlockLocation } from './blk-file.ts';
 import { readBlockAt } from './blk-file.ts';
@@ -89,9 +90,14 @@ export function runDayJob(job: DayJob): DayResult {
     return readBlockAt(b.location, job.key, fd, readBuffer);
   };
   let current: string | null = null;
+  /** The last block that came from the main thread: freed once read (free-buffer.ts). */
+  let delivered: Uint8Array | null = null;
   const tracked = (block: DayBlock): Uint8Array => {
     current = block.hash;
-    return bytesOf(block);
+    if (delivered !== null) freeBuffer(delivered);
+    const bytes = bytesOf(block);
+    delivered = (block as JobBlock).rpc === true ? bytes : null;
+    return bytes;
   };
   try {
     const { day, estimate, blocks } = priceDay(job.day, job.blocks, tracked, job.carried);
@@ -105,6 +111,7 @@ export function runDayJob(job: DayJob): DayResult {
     };
   } finally {
     for (const fd of open.values()) closeSync(fd);
+    if (delivered !== null) freeBuffer(delivered);
   }
 }
 

@@ -5,6 +5,7 @@
 
 import { type Block, readBlock } from '../bitcoin/block.ts';
 import { UserError } from '../commands/command.ts';
+import { freeBuffer } from '../oracle/free-buffer.ts';
 import type { RpcClient } from './rpc-client.ts';
 import { RPC_CODE, RpcError } from './rpc-errors.ts';
 
@@ -114,48 +115,54 @@ export class BlockSource {
 
   /** The serialized block, parsed. */
   async block(hash: string): Promise<Block> {
-    const [result] = await this.rpc.batch<string>([{ method: 'getblock', params: [hash, 0] }], {
-      batchSize: 1,
-    });
-    return parseBlockReply(result, hash);
+    return readBlock(await this.rawBlock(hash));
   }
 
-  /** The blocks of `hashes`, parsed, in the given order, with a few fetched ahead. */
-  async *fetchBlocks(hashes: readonly string[]): AsyncGenerator<Block> {
-    const pending: Promise<Block>[] = [];
+  /** A block's serialized bytes (getblock verbosity 0, decoded as the reply streams in). */
+  async rawBlock(hash: string): Promise<Uint8Array> {
+    try {
+      return await this.rpc.callHex('getblock', [hash, 0]);
+    } catch (error) {
+      throw unavailable(error, hash);
+    }
+  }
+
+  /**
+   * The blocks of `hashes`, parsed, in the given order, with a few fetched ahead. With `free`,
+   * each block's bytes are freed when the caller asks for the next (free-buffer.ts): for a caller
+   * that keeps nothing of a block (no Transaction, no view) past its turn.
+   */
+  async *fetchBlocks(hashes: readonly string[], options: { free?: boolean } = {}): AsyncGenerator<Block> {
+    const pending: Promise<Uint8Array>[] = [];
     let next = 0;
     const launch = () => {
-      const hash = hashes[next++];
-      const promise = this.rpc
-        .batch<string>([{ method: 'getblock', params: [hash, 0] }], { batchSize: 1 })
-        .then(([result]) => parseBlockReply(result, hash));
+      const promise = this.rawBlock(hashes[next++]);
       promise.catch(() => {}); // handled when awaited in order below
       pending.push(promise);
     };
     while (next < hashes.length && pending.length < BLOCK_LOOKAHEAD) launch();
     while (pending.length > 0) {
-      const block = await (pending.shift() as Promise<Block>);
+      const bytes = await (pending.shift() as Promise<Uint8Array>);
       if (next < hashes.length) launch();
-      yield block;
+      yield readBlock(bytes);
+      if (options.free === true) freeBuffer(bytes);
     }
   }
 }
 
-function parseBlockReply(
-  result: { ok: true; value: string } | { ok: false; error: RpcError },
-  hash: string,
-): Block {
-  if (!result.ok) {
-    const { error } = result;
-    if (error.code === RPC_CODE.miscError && /prun|not available|not found on disk/i.test(error.message)) {
-      throw new BlockUnavailableError(
-        `block ${hash}`,
-        error.message.replace(/^getblock: /, '').replace(/ \(code -?\d+\)$/, ''),
-      );
-    }
-    throw error;
+/** A pruned (or not yet downloaded) block's getblock error, as a BlockUnavailableError. */
+function unavailable(error: unknown, hash: string): unknown {
+  if (
+    error instanceof RpcError &&
+    error.code === RPC_CODE.miscError &&
+    /prun|not available|not found on disk/i.test(error.message)
+  ) {
+    return new BlockUnavailableError(
+      `block ${hash}`,
+      error.message.replace(/^getblock: /, '').replace(/ \(code -?\d+\)$/, ''),
+    );
   }
-  return readBlock(Buffer.from(result.value, 'hex'));
+  return error;
 }
 
 function toInfo(r: HeaderReply): BlockInfo {

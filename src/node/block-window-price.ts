@@ -87,7 +87,8 @@ export class BlockWindowPrice {
     const missing = hashes.filter((h) => !this.window.has(h));
     let done = 0;
     if (missing.length > 1) this.options.onProgress?.(0, missing.length);
-    for await (const block of this.source.fetchBlocks(missing)) {
+    // The window copies what it keeps of a block: its bytes are freed as soon as it is added.
+    for await (const block of this.source.fetchBlocks(missing, { free: true })) {
       this.window.addBlock(block.header.hash, block.header.time, block.transactions());
       done++;
       if (missing.length > 1) this.options.onProgress?.(done, missing.length);

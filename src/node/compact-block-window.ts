@@ -30,6 +30,7 @@ import {
   isCandidateValue,
   passesTransactionRules,
 } from '../oracle/filter-profile.ts';
+import { freeBuffer } from '../oracle/free-buffer.ts';
 import { LogHistogram } from '../oracle/log-histogram.ts';
 import { binOfSats } from '../oracle/log-scale.ts';
 import { keyOfHash, keyOfTxid } from '../oracle/txid-key.ts';
@@ -235,6 +236,7 @@ class Scratch {
     while (n < need) n *= 2;
     const b = new (a.constructor as new (n: number) => T)(n);
     b.set(a);
+    freeBuffer(a);
     return b;
   }
 
@@ -242,6 +244,7 @@ class Scratch {
     if (need <= this.txids.length) return;
     const b = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.txids.length));
     this.txids.copy(b);
+    freeBuffer(this.txids);
     this.txids = b;
   }
 }

@@ -6,6 +6,8 @@
 
 import http from 'node:http';
 import type { RpcCredentials } from './cookie.ts';
+import { type HexReply, HexReplyReader } from './hex-reply.ts';
+import { collectYoungGarbage } from './release-memory.ts';
 import { RpcError, RpcTransportError } from './rpc-errors.ts';
 
 export interface RpcCall {
@@ -41,6 +43,8 @@ const BUSY_RETRIES = 5;
 const BUSY_BACKOFF_MS = 100;
 /** Pseudo HTTP status for "the reused connection was already closed": the request is sent once more. */
 const STALE_CONNECTION = -1;
+/** Hex replies read between two young-generation GCs (release-memory.ts collectYoungGarbage). */
+const HEX_BYTES_PER_GC = 4 * 1024 * 1024;
 
 export class RpcClient {
   readonly endpoint: string;
@@ -48,6 +52,8 @@ export class RpcClient {
   private readonly agent: http.Agent;
   private credentials: Promise<RpcCredentials> | null = null;
   private nextId = 1;
+  /** Hex reply bytes read since the last young-generation GC. */
+  private hexSinceGc = 0;
 
   constructor(options: RpcClientOptions) {
     this.options = {
@@ -76,6 +82,39 @@ export class RpcClient {
     }
     if (reply.error) throw new RpcError(method, reply.error.code, reply.error.message);
     return reply.result as T;
+  }
+
+  /**
+   * One call whose result is a hex string (getblock at verbosity 0), as the bytes it stands for:
+   * decoded while the reply streams in (hex-reply.ts), so no megabytes of hex text are made.
+   */
+  async callHex(method: string, params: unknown[] = []): Promise<Uint8Array> {
+    const id = this.nextId++;
+    const body = JSON.stringify({ jsonrpc: '1.0', id, method, params });
+    const { value: reply, bytes, notHex } = await this.postReading(body, method, hexReader);
+    if (Array.isArray(reply) || typeof reply !== 'object' || reply === null) {
+      throw new RpcTransportError(
+        'not-rpc',
+        this.endpoint,
+        `the reply of ${this.endpoint} to ${method} is not a JSON-RPC reply`,
+      );
+    }
+    // The reply came in 64 KB chunks, dead now: collect them every so many megabytes.
+    this.hexSinceGc += 2 * (bytes?.length ?? 0);
+    if (this.hexSinceGc >= HEX_BYTES_PER_GC) {
+      this.hexSinceGc = 0;
+      collectYoungGarbage();
+    }
+    const item = reply as JsonRpcItem;
+    if (item.error) throw new RpcError(method, item.error.code, item.error.message);
+    if (bytes === null || notHex) {
+      throw new RpcTransportError(
+        'not-rpc',
+        this.endpoint,
+        `the reply of ${this.endpoint} to ${method} has no hex result`,
+      );
+    }
+    return bytes;
   }
 
   /**
@@ -162,11 +201,20 @@ export class RpcClient {
   }
 
   private async post(body: string, what: string): Promise<unknown> {
+    return (await this.postReading(body, what, textReader)).value;
+  }
+
+  /** Sends `body`, reads the reply with `reader`; the reply's JSON (`value`) beside what the reader decoded. */
+  private async postReading(
+    body: string,
+    what: string,
+    reader: (expected: number) => BodyReader,
+  ): Promise<HexReply & { value: unknown }> {
     let reauthenticated = false;
     let resent = false;
     for (let attempt = 0; ; attempt++) {
       const credentials = await this.currentCredentials();
-      const response = await this.request(body, credentials, what);
+      const response = await this.request(body, credentials, what, reader);
       if (response.status === STALE_CONNECTION && !resent) {
         resent = true;
         continue;
@@ -203,7 +251,7 @@ export class RpcClient {
         );
       }
       try {
-        return JSON.parse(response.body);
+        return { ...response.body, value: JSON.parse(response.body.text) };
       } catch {
         throw new RpcTransportError(
           'not-rpc',
@@ -229,7 +277,8 @@ export class RpcClient {
     body: string,
     credentials: RpcCredentials,
     what: string,
-  ): Promise<{ status: number; body: string }> {
+    reader: (expected: number) => BodyReader,
+  ): Promise<{ status: number; body: HexReply }> {
     const { host, port, timeoutMs } = this.options;
     const auth = Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64');
     return new Promise((resolve, reject) => {
@@ -255,11 +304,11 @@ export class RpcClient {
         );
       }, timeoutMs);
       req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const body = reader(Number(res.headers['content-length'] ?? 0) || 0);
+        res.on('data', (chunk: Buffer) => body.push(chunk));
         res.on('end', () => {
           clearTimeout(timer);
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          resolve({ status: res.statusCode ?? 0, body: body.end() });
         });
         res.on('error', (error) => {
           clearTimeout(timer);
@@ -270,7 +319,7 @@ export class RpcClient {
         clearTimeout(timer);
         // A kept-alive connection the node closed while idle: send again on a fresh one.
         if (req.reusedSocket && (error as NodeJS.ErrnoException).code === 'ECONNRESET') {
-          resolve({ status: STALE_CONNECTION, body: '' });
+          resolve({ status: STALE_CONNECTION, body: { text: '', bytes: null, notHex: false } });
           return;
         }
         reject(this.transportError(error, what));
@@ -307,6 +356,25 @@ export class RpcClient {
       `cannot reach ${this.endpoint}: ${code ?? error.message}`,
     );
   }
+}
+
+/** Reads a reply's body as it arrives. */
+interface BodyReader {
+  push(chunk: Buffer): void;
+  end(): HexReply;
+}
+
+/** The whole body as text. */
+function textReader(): BodyReader {
+  const chunks: Buffer[] = [];
+  return {
+    push: (chunk) => chunks.push(chunk),
+    end: () => ({ text: Buffer.concat(chunks).toString('utf8'), bytes: null, notHex: false }),
+  };
+}
+
+function hexReader(expected: number): BodyReader {
+  return new HexReplyReader(expected);
 }
 
 type JsonRpcItem = { id?: unknown; result?: unknown; error?: { code: number; message: string } | null };

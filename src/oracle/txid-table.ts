@@ -13,6 +13,8 @@
 //                 rebuilt at each sweep) answers most "any child?" questions without a probe:
 //                 most transactions have no child in the window.
 
+import { freeBuffer } from './free-buffer.ts';
+
 /**
  * Grow (or sweep) when more than 60 % of buckets are taken: a miss, the common case, then probes
  * under four buckets on average, and a window of 300,000 transactions stays near 150 bytes an
@@ -77,6 +79,12 @@ class Buckets {
 
   get capacity(): number {
     return this.mask + 1;
+  }
+
+  /** Gives the memory back now (free-buffer.ts), once the entries were moved to a bigger table. */
+  free(): void {
+    freeBuffer(this.words);
+    freeBuffer(this.tags);
   }
 
   /** The bucket holding `key`, or a negative number (~bucket of the empty bucket ending its run). */
@@ -233,6 +241,7 @@ export class TxidTable {
       key[3] = old.words[w + 3];
       this.buckets.words[this.buckets.place(key) * 5 + 4] = old.words[w + 4];
     }
+    old.free();
   }
 }
 
@@ -355,6 +364,7 @@ export class SpenderIndex {
     }
     if (live <= capacity * SWEPT_LOAD) return;
     this.buckets = new Buckets(6, capacity * 2);
+    freeBuffer(this.bitmap);
     this.bitmap = new Uint32Array((capacity * 2) / 4);
     for (let w = 0; w < words.length; w += 6) {
       if (words[w + 4] === EMPTY) continue;
@@ -367,5 +377,6 @@ export class SpenderIndex {
       this.buckets.words[n + 4] = words[w + 4];
       this.buckets.words[n + 5] = words[w + 5];
     }
+    old.free();
   }
 }

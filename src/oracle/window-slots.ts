@@ -8,6 +8,8 @@
 // In: slot numbers and field values. Out: field values. Value 0 means "no such output"; outputs
 // beyond two (or at a vout over 65,535) live in the window's overflow map.
 
+import { freeBuffer } from './free-buffer.ts';
+
 const BYTES = 40;
 const F64 = BYTES / 8;
 const U32 = BYTES / 4;
@@ -36,6 +38,7 @@ export class WindowSlots {
     const old = this.u8;
     const buffer = new ArrayBuffer(old.length * 2);
     new Uint8Array(buffer).set(old);
+    freeBuffer(old);
     this.f64 = new Float64Array(buffer);
     this.u32 = new Uint32Array(buffer);
     this.u16 = new Uint16Array(buffer);

@@ -73,6 +73,24 @@ describe('connecting to a regtest node', { skip }, () => {
     }
   });
 
+  it("reads a block's bytes as its hex streams in: the same bytes as getblock's hex", async () => {
+    const rpc = createRpcClient(configFor(node));
+    try {
+      const hash = await rpc.call<string>('getblockhash', [0]);
+      const hex = await rpc.call<string>('getblock', [hash, 0]);
+      const bytes = await rpc.callHex('getblock', [hash, 0]);
+      assert.deepEqual(Buffer.from(bytes), Buffer.from(hex, 'hex'));
+      await assert.rejects(rpc.callHex('getblock', ['00'.repeat(32), 0]), (error: unknown) => {
+        assert.ok(error instanceof RpcError, String(error));
+        assert.equal(error.code, -5);
+        return true;
+      });
+      await assert.rejects(rpc.callHex('getblockcount'), /has no hex result/);
+    } finally {
+      rpc.close();
+    }
+  });
+
   it('discovers the ZMQ endpoints from the node', async () => {
     const config = configFor(node);
     const rpc = createRpcClient(config);
