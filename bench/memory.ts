@@ -516,6 +516,23 @@ function residentByKind(smaps = '/proc/self/smaps'): Record<string, number> {
   return out;
 }
 
+/** The resident MB of the largest anonymous mappings (V8's spaces, glibc arenas, big buffers), largest first. */
+function largestAnonymous(smaps: string, count: number): number[] {
+  const sizes: number[] = [];
+  if (!existsSync(smaps)) return sizes;
+  let anonymous = false;
+  for (const line of readFileSync(smaps, 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      anonymous = head[1] === '';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss && anonymous) sizes.push(Number(rss[1]) / 1024);
+  }
+  return sizes.sort((a, b) => b - a).slice(0, count);
+}
+
 /** Steady RSS: the median of STEADY_SECONDS of samples while the service runs; then the heap after GC. */
 async function measure(name: string): Promise<Step> {
   samples.length = 0;
@@ -812,6 +829,18 @@ class RssWatch {
   peak = 0;
   /** When the peak was sampled, seconds after the start. */
   peakAt = 0;
+  /** Resident memory by kind near the peak (read at most every 250 ms as the peak rises), MB. */
+  peakResident: Record<string, number> = {};
+  /** Near the peak: the resident MB of the largest anonymous mappings. */
+  peakLargest: number[] = [];
+  private peakReadAt = Number.NEGATIVE_INFINITY;
+
+  /** Where the peak's memory was, as a line. */
+  peakSummary(): string {
+    const r = this.peakResident;
+    const f = (n: number | undefined) => (n ?? 0).toFixed(0);
+    return `resident near the peak: C heap ${f(r.cHeap)} MB, anonymous maps ${f(r.anonymous)} MB (largest ${this.peakLargest.map(f).join(', ')}), files ${f(r.files)} MB`;
+  }
   /** The samples since `restart()`, bytes. */
   readonly samples: number[] = [];
   /** The highest sample of each second since the start, MB. */
@@ -852,6 +881,11 @@ class RssWatch {
     if (rss > this.peak) {
       this.peak = rss;
       this.peakAt = at;
+      if (at - this.peakReadAt > 0.25) {
+        this.peakReadAt = at;
+        this.peakResident = residentByKind(`/proc/${this.pid}/smaps`);
+        this.peakLargest = largestAnonymous(`/proc/${this.pid}/smaps`, 5);
+      }
     }
     this.samples.push(rss);
     const second = Math.floor(at);
@@ -1109,6 +1143,7 @@ async function serveNode(): Promise<Record<string, unknown>> {
     const liveSize = await windowSize();
     const startupPeak = watch.peak;
     const startupPeakAt = watch.peakAt;
+    const startupPeakSummary = watch.peakSummary();
     const startupHighWater = watch.status('VmHWM') ?? Number.NaN;
     const mainnet = await measureServe(
       `+ live window of ${grouped(liveSize)} transactions`,
@@ -1139,6 +1174,7 @@ async function serveNode(): Promise<Record<string, unknown>> {
     console.log(
       `  start-up peak ${f(startupPeak / MB)} MB, ${startupPeakAt.toFixed(1)} s after the start (sampled every 50 ms; the kernel's high-water mark: ${f(startupHighWater / MB)} MB)`,
     );
+    console.log(`  ${startupPeakSummary}`);
     console.log(`  stream: one client read ${stream.summary()}`);
     const gaps = final.get('chainprice_zmq_gaps_total') ?? 0;
     const resyncs = final.get('chainprice_feed_resyncs') ?? 0;
@@ -1245,6 +1281,7 @@ async function serveDemo(): Promise<Record<string, unknown>> {
     const size = (await scrape(base)).get('chainprice_window_size') ?? 0;
     const startupPeak = watch.peak;
     const startupPeakAt = watch.peakAt;
+    const startupPeakSummary = watch.peakSummary();
     const startupHighWater = watch.status('VmHWM') ?? Number.NaN;
     const steady = await measureServe(`demo running, window of ${grouped(size)}`, proc, watch, base);
     // Longer: does it stay there?
@@ -1256,6 +1293,7 @@ async function serveDemo(): Promise<Record<string, unknown>> {
     console.log(
       `  start-up peak ${f(startupPeak / MB)} MB, ${startupPeakAt.toFixed(1)} s after the start (sampled every 50 ms; the kernel's high-water mark: ${f(startupHighWater / MB)} MB)`,
     );
+    console.log(`  ${startupPeakSummary}`);
     console.log(`  stream: one client read ${stream.summary()}`);
     for (const line of proc.matching(/could not|failed|stopped|lost|error/i))
       console.log(`  serve said: ${line}`);
