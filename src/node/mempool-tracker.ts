@@ -12,6 +12,7 @@
 
 import type { Transaction } from '../bitcoin/transaction.ts';
 import type { SequenceEvent } from './sequence-event.ts';
+import { TxidEntries } from './txid-entries.ts';
 
 /** What the tracker drives: the orchestrator's inputs. */
 export interface WindowSink {
@@ -33,11 +34,6 @@ export interface SnapshotEntry {
   firstSeen: number;
   mined: boolean;
   tx?: Transaction;
-}
-
-interface Entry {
-  firstSeen: number;
-  mined: boolean;
 }
 
 type Buffered =
@@ -64,7 +60,8 @@ const UNMATCHED_BODY_SECONDS = 60;
 const MAX_BUFFERED_EVENTS = 50_000;
 
 export class MempoolTracker {
-  private readonly entries = new Map<string, Entry>();
+  /** The window's transactions: first-seen time and mined flag (typed arrays: txid-entries.ts). */
+  private readonly entries = new TxidEntries();
   /** Raw transactions that arrived before their A. */
   private readonly bodies = new Map<string, { tx: Transaction; at: number }>();
   /** A events that arrived before their raw transaction: txid → when. */
@@ -99,11 +96,11 @@ export class MempoolTracker {
   }
 
   firstSeen(txid: string): number | undefined {
-    return this.entries.get(txid)?.firstSeen;
+    return this.entries.firstSeen(txid);
   }
 
   txids(): Set<string> {
-    return new Set(this.entries.keys());
+    return new Set(this.entries.txidList());
   }
 
   get resyncing(): boolean {
@@ -164,7 +161,7 @@ export class MempoolTracker {
   prune(): void {
     const now = this.now();
     const oldest = now - this.windowSeconds;
-    for (const [txid, entry] of this.entries) if (entry.firstSeen < oldest) this.entries.delete(txid);
+    this.entries.deleteOlderThan(oldest);
     for (const [txid, body] of this.bodies)
       if (body.at < now - UNMATCHED_BODY_SECONDS) this.bodies.delete(txid);
   }
@@ -196,23 +193,19 @@ export class MempoolTracker {
     let removed = 0;
     let added = 0;
     let missingBodies = 0;
-    for (const txid of [...this.entries.keys()]) {
+    for (const txid of this.entries.txidList()) {
       if (wanted.has(txid)) continue;
       this.entries.delete(txid);
       this.sink.removeTransaction(txid);
       removed++;
     }
     for (const [txid, entry] of wanted) {
-      const existing = this.entries.get(txid);
-      if (existing) {
-        existing.mined = entry.mined;
-        continue;
-      }
+      if (this.entries.setMined(txid, entry.mined)) continue;
       if (!entry.tx) {
         missingBodies++;
         continue;
       }
-      this.entries.set(txid, { firstSeen: entry.firstSeen, mined: entry.mined });
+      this.entries.add(txid, entry.firstSeen, entry.mined);
       this.sink.addTransaction(entry.tx, entry.firstSeen);
       added++;
     }
@@ -291,8 +284,7 @@ export class MempoolTracker {
       case 'removed': {
         this.bodies.delete(event.txid);
         this.pendingAdds.delete(event.txid);
-        const entry = this.entries.get(event.txid);
-        if (entry && !entry.mined) {
+        if (this.entries.isMined(event.txid) === false) {
           this.entries.delete(event.txid);
           this.sink.removeTransaction(event.txid);
         }
@@ -314,16 +306,14 @@ export class MempoolTracker {
       txids.push(txid);
       this.bodies.delete(txid);
       this.pendingAdds.delete(txid);
-      const entry = this.entries.get(txid);
-      if (entry) entry.mined = true;
-      else this.enter(tx, seen, true);
+      if (!this.entries.setMined(txid, true)) this.enter(tx, seen, true);
     }
     this.sink.markMined(txids, block.time);
   }
 
   private enter(tx: Transaction, firstSeen: number, mined: boolean): void {
     if (firstSeen < this.now() - this.windowSeconds) return;
-    this.entries.set(tx.txid, { firstSeen, mined });
+    this.entries.add(tx.txid, firstSeen, mined);
     this.sink.addTransaction(tx, firstSeen);
   }
 }
