@@ -22,6 +22,10 @@
 //     40–60 MB it no longer used (C heap 74 MB instead of 10). A fixed 32 KB threshold keeps
 //     those buffers mapped on their own and given back when freed; two arenas bound the heaps of
 //     the other threads.
+//   --expose-gc: release-memory.ts runs a GC after large fills. Asked for at run time instead,
+//     the flag would change V8's flags midway, and Node keys its compile cache by them: every module
+//     loaded after the first such GC (the history build, its worker) missed the cache and loaded
+//     the type stripper again (about 20 MB, measured by bench/memory.ts).
 //   NODE_COMPILE_CACHE (Node's module compile cache, in the system's temporary directory unless set
 //     or NODE_DISABLE_COMPILE_CACHE is): it keeps each module's type-stripped source beside its
 //     compiled code, so a start whose modules are all cached never loads Node's type stripper, a
@@ -34,7 +38,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const SERVE_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20'] as const;
+export const SERVE_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20', '--expose-gc'] as const;
 export const SERVE_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '32768',

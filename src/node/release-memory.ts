@@ -16,6 +16,12 @@ function gcFunction(env: Record<string, string | undefined>): GcFunction | null 
   if (env.CHAINPRICE_V8_DEFAULTS === '1') return null;
   if (gc === undefined) {
     try {
+      // serve starts with --expose-gc (heap-settings.ts: V8's flags then never change midway).
+      const exposed = (globalThis as { gc?: unknown }).gc;
+      if (typeof exposed === 'function') {
+        gc = exposed as GcFunction;
+        return gc;
+      }
       v8.setFlagsFromString('--expose-gc');
       gc = vm.runInNewContext('gc') as GcFunction;
     } catch {
