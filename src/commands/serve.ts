@@ -12,7 +12,7 @@ import type { StartSeed } from '../live/orchestrator.ts';
 import type { ConfidentHistory } from '../live/start-seed.ts';
 import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
-import { releaseMemory } from '../node/release-memory.ts';
+import { markOnMainThread, releaseMemory } from '../node/release-memory.ts';
 import type { RpcClient } from '../node/rpc-client.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
 import type { BlockWindowStats } from '../server/metrics-report.ts';
@@ -416,12 +416,17 @@ async function run(args: string[]): Promise<number> {
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}/`;
   const background = new AbortController();
+  /** Resolved once the history's first build is done (the last of the start's fills). */
+  let historyBuilt = () => {};
+  const firstHistory = new Promise<void>((resolve) => {
+    historyBuilt = resolve;
+  });
   const chainHistory =
     history === undefined
       ? Promise.resolve()
-      : keepChainHistory(options, source, history, status, background.signal).catch((error: unknown) =>
-          status(`the chain price history stopped: ${(error as Error).message}`),
-        );
+      : keepChainHistory(options, source, history, status, background.signal, historyBuilt)
+          .catch((error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`))
+          .finally(historyBuilt);
   status(
     `serving the ${options.demo ? 'demo' : 'node'} price on ${url}${options.token ? '?token=… (add your token)' : ''}` +
       (history ? ` — history in ${history.path}` : ''),
@@ -469,6 +474,10 @@ async function run(args: string[]): Promise<number> {
   releaseMemory();
   // Every module the service uses is loaded now: the next start finds them compiled.
   flushCompileCache();
+  // Once the start's fills are done, full GCs mark on the JS thread (release-memory.ts).
+  void (history === undefined ? Promise.resolve() : firstHistory).then(() => {
+    if (!background.signal.aborted) markOnMainThread();
+  });
   await stopped;
   status('stopped');
   return EXIT.ok;
@@ -485,6 +494,7 @@ async function keepChainHistory(
   history: History,
   status: (line: string) => void,
   signal: AbortSignal,
+  built: () => void,
 ): Promise<void> {
   const { HistoryTables } = await import('../history/history-tables.ts');
   const tables = new HistoryTables((history as unknown as { database: Database }).database);
@@ -501,6 +511,7 @@ async function keepChainHistory(
     });
     // Months of simulated blocks leave their garbage's pages behind (measured: ~30 MB resident).
     releaseMemory();
+    built();
     return;
   }
   if (source.node === undefined) return;
@@ -523,6 +534,7 @@ async function keepChainHistory(
   // The first build (the recent days) leaves its garbage's pages behind, like the demo's.
   void keeper.idle().then(() => {
     if (!signal.aborted) releaseMemory();
+    built();
   });
   const unsubscribe = source.onBlock?.(() => keeper.update());
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
