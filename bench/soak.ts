@@ -14,7 +14,7 @@
 // Usage: node --expose-gc bench/soak.ts [--minutes 30] [--speed 48] [--clients 100]
 
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
@@ -187,6 +187,26 @@ function textChart(
   return lines.join('\n');
 }
 
+/** Resident memory by kind (Linux): C heap, anonymous maps (V8's heap, buffers, other threads' malloc arenas), files. */
+function residentKinds(): string {
+  if (!existsSync('/proc/self/smaps')) return 'no /proc';
+  const mb: Record<string, number> = { 'C heap': 0, anonymous: 0, files: 0 };
+  let kind = 'anonymous';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      kind =
+        head[1] === '[heap]' ? 'C heap' : head[1] === '' || head[1].startsWith('[') ? 'anonymous' : 'files';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) mb[kind] += Number(rss[1]) / 1024;
+  }
+  return Object.entries(mb)
+    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+    .join(', ');
+}
+
 async function main(): Promise<void> {
   // With the memory settings serve runs with, applied the way serve applies them.
   if (!gc) {
@@ -265,7 +285,7 @@ async function main(): Promise<void> {
     if (performance.now() - lastLog > 60_000) {
       lastLog = performance.now();
       console.log(
-        `  ${simHours().toFixed(1)} sim h: RSS ${(m.rss / MB).toFixed(0)} MB, heap ${(m.heapUsed / MB).toFixed(0)} MB, window ${feed.health().windowSize}, lag p99 so far ${lagPercentile(99).toFixed(1)} ms`,
+        `  ${simHours().toFixed(1)} sim h: RSS ${(m.rss / MB).toFixed(0)} MB (${residentKinds()}), heap ${(m.heapUsed / MB).toFixed(0)} MB of ${(m.heapTotal / MB).toFixed(0)}, external ${(m.external / MB).toFixed(0)} MB, window ${feed.health().windowSize}, lag p99 so far ${lagPercentile(99).toFixed(1)} ms`,
       );
     }
   }

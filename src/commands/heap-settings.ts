@@ -38,7 +38,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const SERVE_NODE_FLAGS = ['--max-semi-space-size=2', '--heap-growing-percent=20', '--expose-gc'] as const;
+export const SERVE_NODE_FLAGS = [
+  '--max-semi-space-size=2',
+  '--heap-growing-percent=20',
+  '--expose-gc',
+] as const;
 export const SERVE_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
   MALLOC_MMAP_THRESHOLD_: '32768',

@@ -58,7 +58,8 @@ export function collectYoungGarbage(env: Record<string, string | undefined> = pr
  * 20–22 MB resident that the process never got back (a 64 MB-aligned read-write map, 1.6 MB
  * before the live window filled), and with this 3–6 MB. Kept during the start, where concurrent
  * marking keeps the peak down (with no concurrent marking at all the start-up peak was 224–238 MB
- * instead of 179–213). V8 reads the flag when each marking cycle starts. Off with
+ * instead of 179–213). V8 reads the flag when each marking cycle starts. The demo does not use
+ * it: in its 24-hour soak (bench/soak.ts) RSS ended at 193 MB with it, 171–175 without. Off with
  * CHAINPRICE_V8_DEFAULTS=1.
  */
 export function markOnMainThread(env: Record<string, string | undefined> = process.env): boolean {
