@@ -12,7 +12,7 @@ import type { PriceWindow } from '../oracle/window.ts';
 import { type BlockPrice, BlockPrices } from './block-prices.ts';
 import { BlockSource } from './block-source.ts';
 import { BlockWindowPrice, DEFAULT_BLOCK_WINDOW_BLOCKS } from './block-window-price.ts';
-import { BURST_CHECK_MS, BurstRelease } from './burst-release.ts';
+import { watchBursts } from './burst-release.ts';
 import { MempoolSync } from './mempool-sync.ts';
 import type { TrackedBlock } from './mempool-tracker.ts';
 import { describeNodeConfig, type NodeConfig, type ZmqEndpoints } from './node-config.ts';
@@ -60,7 +60,7 @@ export class NodeFeed extends OrchestratedFeed {
   private readonly status: (line: string) => void;
   private readonly blockListeners = new Set<(block: BlockPrice) => void>();
   private settleFirstFill: () => void = () => {};
-  private burstTimer: ReturnType<typeof setInterval> | null = null;
+  private stopBursts: (() => void) | null = null;
   /**
    * Resolves once the block window's first fill is over (priced or failed; at once without a block
    * window, and when the feed stops first). Serve starts its chain-history build after it, so the
@@ -172,11 +172,10 @@ export class NodeFeed extends OrchestratedFeed {
     );
     await this.sync.start();
     // After a burst of transactions, give its garbage's pages back (burst-release.ts).
-    const bursts = new BurstRelease(this.orchestrator.health().counters.transactions_received ?? 0);
-    this.burstTimer = setInterval(() => {
-      if (bursts.check(this.orchestrator.health().counters.transactions_received ?? 0)) releaseMemory();
-    }, BURST_CHECK_MS);
-    this.burstTimer.unref();
+    this.stopBursts = watchBursts(
+      () => this.orchestrator.health().counters.transactions_received ?? 0,
+      () => releaseMemory(),
+    );
     const first = this.refreshBlockWindow();
     if (first === undefined) this.settleFirstFill();
     else first.finally(this.settleFirstFill);
@@ -184,8 +183,8 @@ export class NodeFeed extends OrchestratedFeed {
 
   private async stopSource(): Promise<void> {
     this.settleFirstFill();
-    if (this.burstTimer !== null) clearInterval(this.burstTimer);
-    this.burstTimer = null;
+    this.stopBursts?.();
+    this.stopBursts = null;
     await this.sync.stop();
     this.rpc.close();
   }

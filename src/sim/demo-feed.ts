@@ -9,6 +9,8 @@ import { readBlock } from '../bitcoin/block.ts';
 import { parseTransaction } from '../bitcoin/transaction.ts';
 import { OrchestratedFeed } from '../live/orchestrated-feed.ts';
 import { Orchestrator, type StartSeed } from '../live/orchestrator.ts';
+import { watchBursts } from '../node/burst-release.ts';
+import { releaseMemory } from '../node/release-memory.ts';
 import { ScaledClock, type SimClock } from './clock.ts';
 import { DEFAULT_DEMO_BLOCK_WINDOW, type DemoBlockPrice, DemoBlocks } from './demo-blocks.ts';
 import { DEFAULT_START_PRICE, DEFAULT_TX_PER_SECOND, DemoGenerator, type SimEvent } from './generator.ts';
@@ -77,6 +79,7 @@ export class DemoFeed extends OrchestratedFeed {
   private readonly status: (line: string) => void;
   private readonly blockListeners = new Set<(block: DemoBlockPrice) => void>();
   private timer: ReturnType<typeof setInterval> | null = null;
+  private stopBursts: (() => void) | null = null;
   private stopped = false;
 
   constructor(options: DemoFeedOptions = {}) {
@@ -144,12 +147,19 @@ export class DemoFeed extends OrchestratedFeed {
     if (this.stopped) return;
     this.timer = setInterval(() => this.step(), this.tickMs);
     this.timer.unref?.();
+    // As with a node: give a burst's (or a fast demo's) garbage pages back (burst-release.ts).
+    this.stopBursts = watchBursts(
+      () => this.orchestrator.health().counters.transactions_received ?? 0,
+      () => releaseMemory(),
+    );
   }
 
   private async stopSource(): Promise<void> {
     this.stopped = true;
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    this.stopBursts?.();
+    this.stopBursts = null;
   }
 
   /** Moves the network on to the clock's time; what it made goes into the pipeline. */
