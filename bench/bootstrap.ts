@@ -2,7 +2,7 @@
 // resync): `getrawmempool` (txids, then verbose for first-seen times), batched `getrawtransaction`,
 // parse, tracker and price window — the service's own MempoolSync.start(), timed end to end.
 // A regtest node gets a mempool of several thousand payments from the test economy
-// (test/node/economy.ts): half with one input (~220 B), half with five (~820 B), so the mean size
+// (test/integration/node/economy.ts): half with one input (~220 B), half with five (~820 B), so the mean size
 // is close to that of real mainnet transactions (~540 B).
 //
 // Extrapolation to a 100,000-transaction mainnet mempool: the start is timed at two mempool sizes
@@ -22,8 +22,8 @@ import { readBlock } from '../src/bitcoin/block.ts';
 import { Orchestrator } from '../src/live/orchestrator.ts';
 import { BlockSource } from '../src/node/block-source.ts';
 import { MempoolSync } from '../src/node/mempool-sync.ts';
-import { Economy } from '../test/node/economy.ts';
-import { bitcoindOrSkipReason, RegtestNode } from '../test/node/regtest-node.ts';
+import { Economy } from '../test/integration/node/economy.ts';
+import { bitcoindOrSkipReason, RegtestNode } from '../test/integration/node/regtest-node.ts';
 
 const BLOCKS_DIR = fileURLToPath(new URL('../../shared/data/real/blocks/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));

@@ -15,9 +15,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../test/browser/chromium.ts';
-import { startDemoService } from '../test/browser/demo-service.ts';
-import type { PageApp } from '../test/browser/page-view.ts';
+import { launchChromium } from '../test/integration/browser/chromium.ts';
+import { startDemoService } from '../test/integration/browser/demo-service.ts';
+import type { PageApp } from '../test/integration/browser/page-view.ts';
 
 declare const requestAnimationFrame: (callback: (time: number) => void) => number;
 

@@ -17,7 +17,7 @@
 // The whole process (`--serve` runs only this): `sh scripts/node.sh src/cli.ts serve --mainnet
 // --rpc-… --zmq-… --datadir EMPTY --data-dir TEMP --port P` as a child with the user's environment
 // (less CHAINPRICE_* variables); serve applies its memory settings itself (its restart in place,
-// src/commands/heap-settings.ts). Its RSS is sampled every 50 ms from /proc/PID/status, its
+// src/runtime/heap-settings.ts). Its RSS is sampled every 50 ms from /proc/PID/status, its
 // resident memory by kind read from /proc/PID/smaps, its own figures from its /metrics; one
 // WebSocket client reads the stream (/ws/mempool) all along, like a browser tab. Steps: serve
 // started (the 144-block window filled, as /metrics shows, and the history of the last 30 days
@@ -438,7 +438,7 @@ interface NodeChild {
 
 /** Starts the node child (its blocks go to a file in `cache`) and waits until it is ready. */
 async function startNode(cache: string): Promise<NodeChild> {
-  const { freePort } = await import('../test/node/regtest-node.ts');
+  const { freePort } = await import('../test/integration/node/regtest-node.ts');
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;
   const child = fork(
     fileURLToPath(import.meta.url),
@@ -680,7 +680,7 @@ async function demo(heapFlags: string[]): Promise<Record<string, unknown>> {
   const started = performance.now();
   await feed.start();
   // As serve does after its start (src/commands/serve.ts).
-  const { releaseMemory } = await import('../src/node/release-memory.ts');
+  const { releaseMemory } = await import('../src/runtime/release-memory.ts');
   releaseMemory();
   const fillSeconds = (performance.now() - started) / 1000;
   const size = feed.health().windowSize;
@@ -1027,7 +1027,7 @@ function tempDir(): { path: string; remove: () => void } {
 
 /** `chainprice serve` against the bench's node: the whole process at mainnet size. */
 async function serveNode(): Promise<Record<string, unknown>> {
-  const { freePort } = await import('../test/node/regtest-node.ts');
+  const { freePort } = await import('../test/integration/node/regtest-node.ts');
   const blockCount = Number(option('--blocks', '144'));
   const windowBlocks = Math.min(blockCount, 144);
   const dir = tempDir();
@@ -1234,7 +1234,7 @@ async function serveNode(): Promise<Record<string, unknown>> {
 
 /** `chainprice serve --demo`: the whole process, with its 60-day demo history and its 3-hour pre-fill. */
 async function serveDemo(): Promise<Record<string, unknown>> {
-  const { freePort } = await import('../test/node/regtest-node.ts');
+  const { freePort } = await import('../test/integration/node/regtest-node.ts');
   const dir = tempDir();
   let serve: ServeProcess | null = null;
   let watch: RssWatch | null = null;
@@ -1338,7 +1338,7 @@ async function serveDemo(): Promise<Record<string, unknown>> {
 async function inProcessRuns(): Promise<{ results: Record<string, unknown>[]; failed: boolean }> {
   const results: Record<string, unknown>[] = [];
   let failed = false;
-  const { SERVE_MALLOC_ENV, SERVE_NODE_FLAGS } = await import('../src/commands/heap-settings.ts');
+  const { SERVE_MALLOC_ENV, SERVE_NODE_FLAGS } = await import('../src/runtime/heap-settings.ts');
   for (const mode of [[], ['--demo']])
     for (const v8Defaults of [false, true]) {
       // As `chainprice serve` runs (its memory settings), then with Node's and glibc's defaults.

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
-import { memoryRelaunch } from '../src/commands/heap-settings.ts';
+import { memoryRelaunch } from '../src/runtime/heap-settings.ts';
 import type { ChildMessage, ClientResults, ParentMessage } from './ws-clients.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
   const feed = createDemoFeed({ speed });
   await feed.start();
   // As serve does after its start (src/commands/serve.ts).
-  const { releaseMemory } = await import('../src/node/release-memory.ts');
+  const { releaseMemory } = await import('../src/runtime/release-memory.ts');
   releaseMemory();
   const app = await buildApp({ feed, webRoot: null, log: (line) => console.error(`server: ${line}`) });
   await app.listen({ host: '127.0.0.1', port: 0 });

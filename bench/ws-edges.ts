@@ -11,7 +11,7 @@ import { openBus } from '../src/bus/bus-start.ts';
 import { natsTarget } from '../src/bus/nats-target.ts';
 import { BusPublisher } from '../src/bus/publisher.ts';
 import type { LiveFeed } from '../src/live/feed.ts';
-import { NatsServer, NO_NATS } from '../test/bus/nats-server.ts';
+import { NatsServer, NO_NATS } from '../test/integration/nats/nats-server.ts';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const TICKS_PER_SECOND = 100;

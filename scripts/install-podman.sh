@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up what the container test (test/container/container.test.ts) needs, once: Debian's podman
+# Sets up what the container test (test/integration/image/container.test.ts) needs, once: Debian's podman
 # (with runc and mmdebstrap), a containers.conf this machine's sandbox accepts, and a local Node 24
 # base image, since image registries cannot be reached here: a Debian minbase made by mmdebstrap,
 # plus node@24 and npm from the npm registry, imported as $CHAINPRICE_TEST_BASE_IMAGE (default

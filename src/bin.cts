@@ -3,7 +3,7 @@
 // command line (cli.ts). CommonJS (.cts, emitted as .cjs) in syntax that even Node.js 10 parses, and
 // importing nothing until the check passes, so an old Node says in one line what to do instead of
 // a stack trace (checked by hand on Node.js 10, 14 and 20).
-// The version must match "engines" in package.json (test/package/package.test.ts checks it).
+// The version must match "engines" in package.json (test/integration/package/package.test.ts checks it).
 
 const NEEDED = [22, 18];
 const [major, minor] = process.versions.node.split('.').map(Number);

@@ -2,7 +2,8 @@
 // The `chainprice` command: finds the subcommand and runs it; every error becomes one clear line.
 import { readFileSync } from 'node:fs';
 import { findPackageJSON } from 'node:module';
-import { type Command, EXIT, UserError } from './commands/command.ts';
+import type { Command } from './commands/command.ts';
+import { EXIT, UserError } from './errors.ts';
 
 /** Subcommands, loaded only when used so `chainprice block` never loads the web server. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};

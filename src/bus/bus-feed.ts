@@ -10,6 +10,7 @@
 
 import type { KV } from '@nats-io/kv';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { ApiError } from '../errors.ts';
 import type {
   EvidencePoint,
   FeedEvent,
@@ -20,14 +21,13 @@ import type {
   LiveUpdate,
   SourceKind,
 } from '../live/feed.ts';
-import { ApiError } from '../server/api-error.ts';
 import type {
   BlockPrice,
   BlockPriceReader,
   HistoryEstimate,
   HistoryQuery,
   HistoryReader,
-} from '../server/readers.ts';
+} from '../live/readers.ts';
 import {
   applyWindowDiff,
   BUS_VERSION,

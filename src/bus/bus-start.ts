@@ -4,7 +4,7 @@
 import { hostname } from 'node:os';
 import { type KV, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
 import { LEASE_BUCKET } from './bus-protocol.ts';
 import { busError, connectNats } from './nats-connect.ts';
 import type { NatsTarget } from './nats-target.ts';

@@ -2,7 +2,7 @@
 // failure becomes one sentence and a hint; afterwards the client reconnects by itself, forever.
 
 import { connect, type NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
 import type { NatsTarget } from './nats-target.ts';
 
 /** Milliseconds between reconnect attempts: quick enough that a restarted server is found within a second or two. */

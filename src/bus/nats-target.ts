@@ -3,7 +3,7 @@
 // seed). A bad one is one sentence and a hint. Credentials are never printed: `shown` is the URL as
 // it may be logged, and `authKind` names the kind of credential, never its value.
 
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
 
 export interface NatsTarget {
   /** The servers, comma-separated in the flag (a cluster). */

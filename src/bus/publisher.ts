@@ -10,9 +10,9 @@
 
 import type { KV } from '@nats-io/kv';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { parseBlockId } from '../live/block-id.ts';
 import type { LiveFeed, LiveHistogram, LiveUpdate } from '../live/feed.ts';
-import { parseBlockId } from '../server/block-id.ts';
-import type { BlockPriceReader, HistoryReader } from '../server/readers.ts';
+import type { BlockPriceReader, HistoryReader } from '../live/readers.ts';
 import {
   BUS_VERSION,
   type BusAnswer,

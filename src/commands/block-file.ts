@@ -9,7 +9,8 @@ import { merkleRoot, readBlock } from '../bitcoin/block.ts';
 import { hexToBytes } from '../bitcoin/hex.ts';
 import { ParseError } from '../bitcoin/parse-error.ts';
 import { SCRIPT_TYPES, type ScriptType, scriptType } from '../bitcoin/script.ts';
-import { type Command, EXIT, UserError } from './command.ts';
+import { EXIT, UserError } from '../errors.ts';
+import type { Command } from './command.ts';
 
 /** BIP141 caps a block at 4,000,000 weight units, so its serialization is at most 4,000,000 bytes. */
 const MAX_BLOCK_BYTES = 4_000_000;

@@ -3,10 +3,11 @@
 // every transaction of that block into a price window, then an estimate. In: the argument and node
 // flags. Out: one line (or JSON with --json) on stdout.
 
+import { EXIT, UserError } from '../errors.ts';
 import { connectBlockPrices, formatUsd, formatUtc } from '../node/node-command.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
 import { command as blockFileCommand, isBlockFileArgument } from './block-file.ts';
-import { type Command, EXIT, UserError } from './command.ts';
+import type { Command } from './command.ts';
 
 const HELP = `Usage: chainprice block FILE [--txs]
        chainprice block HEIGHT|HASH [--json] [node options]

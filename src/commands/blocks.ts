@@ -2,9 +2,10 @@
 // 144, about a day): every transaction of those blocks in one price window, then an estimate.
 // Progress on stderr; one line (or JSON with --json) on stdout.
 
+import { EXIT, UserError } from '../errors.ts';
 import { connectBlockPrices, describeRange, progressLine } from '../node/node-command.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
-import { type Command, EXIT, UserError } from './command.ts';
+import type { Command } from './command.ts';
 
 /** About one day of blocks. */
 const DEFAULT_LAST = 144;

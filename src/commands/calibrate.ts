@@ -4,13 +4,14 @@
 
 import { writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { calibrateComb, MIN_AMOUNT_Z, TYPICAL_PAYMENT_MIN_OUTPUTS } from '../oracle/calibration.ts';
+import { calibrateComb, MIN_AMOUNT_Z, TYPICAL_PAYMENT_MIN_OUTPUTS } from '../dev/calibration.ts';
+import { DEFAULT_DATA_DIR, loadDevBlocks } from '../dev/eval-data.ts';
+import { EXIT, UserError } from '../errors.ts';
 import { ERA_KERNEL_YEARS } from '../oracle/era.ts';
 import { DEFAULT_FILTER_PROFILE } from '../oracle/filter-profile.ts';
 import { BINS_PER_DECADE } from '../oracle/log-scale.ts';
 import { RING_INNER_BINS, RING_OUTER_BINS, TOOTH_HALF_WIDTH_BINS } from '../oracle/tooth.ts';
-import { type Command, EXIT, UserError } from './command.ts';
-import { DEFAULT_DATA_DIR, loadDevBlocks } from './eval-data.ts';
+import type { Command } from './command.ts';
 
 const DEFAULT_OUT = new URL('../oracle/comb-model.json', import.meta.url).pathname;
 const REPO_ROOT = new URL('../../', import.meta.url).pathname;

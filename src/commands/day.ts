@@ -2,10 +2,11 @@
 // time falls in that UTC day: all their transactions in one price window, then an estimate.
 // Progress on stderr; one line (or JSON with --json) on stdout.
 
+import { EXIT, UserError } from '../errors.ts';
 import { utcDayBounds } from '../node/day-blocks.ts';
 import { connectBlockPrices, describeRange, progressLine } from '../node/node-command.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
-import { type Command, EXIT, UserError } from './command.ts';
+import type { Command } from './command.ts';
 
 const HELP = `Usage: chainprice day YYYY-MM-DD [--json] [node options]
 

@@ -7,7 +7,8 @@
 import type { AddressInfo } from 'node:net';
 import { isNetworkName, NETWORK_NAMES, type NetworkName } from '../bus/bus-protocol.ts';
 import { NATS_ENV_HELP, type NatsTarget, natsTarget } from '../bus/nats-target.ts';
-import { type Command, EXIT, UserError } from './command.ts';
+import { EXIT, UserError } from '../errors.ts';
+import type { Command } from './command.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 8000;

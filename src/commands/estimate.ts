@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { readBlock } from '../bitcoin/block.ts';
 import { hexToBytes } from '../bitcoin/hex.ts';
-import { utcDate } from '../oracle/dev-data.ts';
+import { EXIT, UserError } from '../errors.ts';
+import { utcDay } from '../format/utc-day.ts';
 import { PriceWindow } from '../oracle/window.ts';
-import { type Command, EXIT, UserError } from './command.ts';
+import type { Command } from './command.ts';
 
 const help = `Usage: chainprice estimate FILE.raw... [--seed PRICE] [--json]
 
@@ -112,7 +113,7 @@ export const command: Command = {
       return estimate.ok ? EXIT.ok : EXIT.failure;
     }
     const heights = blocks.map((b) => b.height ?? '?').join(', ');
-    const days = [...new Set(blocks.map((b) => utcDate(b.time)))].join(', ');
+    const days = [...new Set(blocks.map((b) => utcDay(b.time)))].join(', ');
     console.log(`blocks: ${blocks.length} (height ${heights}; ${days})`);
     console.log(
       `transactions: ${transactions.toLocaleString('en-US')}, candidate outputs: ${window.candidateOutputs.toLocaleString('en-US')}`,

@@ -8,9 +8,8 @@
 
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { calibrateComb } from '../oracle/calibration.ts';
-import { type CombModel, DEFAULT_COMB_MODEL } from '../oracle/comb-model.ts';
-import { utcDate } from '../oracle/dev-data.ts';
+import { calibrateComb } from '../dev/calibration.ts';
+import { DEFAULT_DATA_DIR, type DevBlock, endProgress, judgeBlock, loadDevBlocks } from '../dev/eval-data.ts';
 import {
   CANDIDATE_GROUPS,
   type CalibrationLine,
@@ -23,10 +22,12 @@ import {
   inDayRange,
   type Summary,
   summarize,
-} from '../oracle/evaluation.ts';
+} from '../dev/evaluation.ts';
+import { EXIT, UserError } from '../errors.ts';
+import { utcDay } from '../format/utc-day.ts';
+import { type CombModel, DEFAULT_COMB_MODEL } from '../oracle/comb-model.ts';
 import { DEFAULT_FILTER_PROFILE } from '../oracle/filter-profile.ts';
-import { type Command, EXIT, UserError } from './command.ts';
-import { DEFAULT_DATA_DIR, type DevBlock, endProgress, judgeBlock, loadDevBlocks } from './eval-data.ts';
+import type { Command } from './command.ts';
 
 const help = `Usage: chainprice eval [--data DIR] [--seeded | --cold | --both] [--committed] [--json FILE]
 
@@ -116,7 +117,7 @@ export const command: Command = {
     const combOf = (exclude: DevBlock | null): CombModel =>
       calibrateComb(
         calibrationSet
-          .filter((b) => exclude === null || utcDate(b.time) !== utcDate(exclude.time))
+          .filter((b) => exclude === null || utcDay(b.time) !== utcDay(exclude.time))
           .map((b) => ({ label: b.label, counts: b.candidates.counts, price: b.reference!, time: b.time })),
       ).model;
     const allBlocksComb = committed ? DEFAULT_COMB_MODEL : combOf(null);
@@ -126,7 +127,7 @@ export const command: Command = {
       progress(`eval: block ${i + 1}/${blocks.length} (${block.label})`);
       const model = committed
         ? DEFAULT_COMB_MODEL
-        : calibrationSet.some((b) => utcDate(b.time) === utcDate(block.time))
+        : calibrationSet.some((b) => utcDay(b.time) === utcDay(block.time))
           ? combOf(block)
           : allBlocksComb;
       for (const mode of modes) {
@@ -145,7 +146,7 @@ export const command: Command = {
     const perBlock = blocks.map((b) => {
       const cells = [
         b.label,
-        utcDate(b.time),
+        utcDay(b.time),
         b.source === 'block'
           ? 'raw'
           : b.source === 'output-list'
@@ -274,7 +275,7 @@ export const command: Command = {
         rows: rows.map((r) => ({
           block: r.label,
           height: r.height,
-          date: utcDate(r.time),
+          date: utcDay(r.time),
           source: r.source,
           candidates: r.candidates,
           reference: r.reference,

@@ -5,9 +5,10 @@
 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { EXIT, UserError } from '../errors.ts';
+import { utcDay } from '../format/utc-day.ts';
 import { BlockFiles } from '../history/block-files.ts';
 import { parseRangeValue, resolveRange } from '../history/build-range.ts';
-import { dayOf } from '../history/day-pricing.ts';
 import { buildHistory } from '../history/history-build.ts';
 import { blocksCsv, daysCsv } from '../history/history-csv.ts';
 import { HistoryTables } from '../history/history-tables.ts';
@@ -20,7 +21,7 @@ import { resolveNodeConfig } from '../node/node-config.ts';
 import { connectToNode } from '../node/node-connection.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
 import { HistoryStore } from '../store/history.ts';
-import { type Command, EXIT, UserError } from './command.ts';
+import type { Command } from './command.ts';
 
 const HELP = `Usage: chainprice history build [--from HEIGHT|YYYY-MM-DD] [--to HEIGHT|YYYY-MM-DD] [options]
        chainprice history show [--from …] [--to …] [--blocks] [--csv | --json] [--data-dir DIR]
@@ -238,7 +239,7 @@ function show(parsed: Parsed): number {
 
 function heightDay(tables: HistoryTables, height: number): string | null {
   const [row] = tables.blocksByHeight(height, height, 1);
-  return row ? dayOf(row.time) : null;
+  return row ? utcDay(row.time) : null;
 }
 
 async function run(args: string[]): Promise<number> {

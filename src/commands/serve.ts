@@ -6,19 +6,20 @@
 import { flushCompileCache } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { type NatsTarget, natsTarget } from '../bus/nats-target.ts';
+import { EXIT, UserError } from '../errors.ts';
 import { grouped } from '../format/number.ts';
+import type { HistoryTables } from '../history/history-tables.ts';
 import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
 import type { StartSeed } from '../live/orchestrator.ts';
-import type { ConfidentHistory } from '../live/start-seed.ts';
+import type { BlockPrice, BlockPriceReader, HistoryReader } from '../live/readers.ts';
 import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
-import { markOnMainThread, releaseMemory } from '../node/release-memory.ts';
 import type { RpcClient } from '../node/rpc-client.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
+import { markOnMainThread, releaseMemory } from '../runtime/release-memory.ts';
 import type { BlockWindowStats } from '../server/metrics-report.ts';
-import type { BlockPrice, BlockPriceReader, HistoryReader } from '../server/readers.ts';
-import type { Database } from '../store/sqlite.ts';
-import { type Command, EXIT, UserError } from './command.ts';
+import type { HistoryStore } from '../store/history.ts';
+import type { Command } from './command.ts';
 
 const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_PORT = 8000;
@@ -279,12 +280,7 @@ async function openSource(options: ServeOptions, status: (line: string) => void)
   }
 }
 
-interface History extends HistoryReader, ConfidentHistory {
-  recordEstimate(state: { price: number | null; confidence: number; timestamp: number }): boolean;
-  recordBlock(block: BlockPrice): void;
-  close(): void;
-  readonly path: string;
-}
+type History = HistoryStore;
 
 async function openHistory(options: ServeOptions): Promise<History | undefined> {
   if (!options.history) return undefined;
@@ -325,7 +321,7 @@ async function run(args: string[]): Promise<number> {
   const options = parseServeArgs(args, process.env);
   // The memory settings (heap-settings.ts: V8 flags and glibc malloc settings, measured to keep
   // the service lean) are read at process start: restart once with them, in place.
-  const { memoryRelaunch } = await import('./heap-settings.ts');
+  const { memoryRelaunch } = await import('../runtime/heap-settings.ts');
   const relaunch = memoryRelaunch();
   if (relaunch !== null) {
     // What this process compiled (the command line's modules) is there for the restarted one.
@@ -373,9 +369,13 @@ async function run(args: string[]): Promise<number> {
       throw error;
     }
   }
+  // The chain's price history (days and blocks) lives in the same database as the live history.
+  const { HistoryTables } = await import('../history/history-tables.ts');
+  const chainTables = history === undefined ? undefined : new HistoryTables(history.database);
   const app = await buildApp({
     feed: source.feed,
     history,
+    chainHistory: chainTables,
     blocks: source.blocks,
     token: options.token,
     allowedOrigins: options.allowedOrigins,
@@ -422,9 +422,9 @@ async function run(args: string[]): Promise<number> {
     historyBuilt = resolve;
   });
   const chainHistory =
-    history === undefined
+    chainTables === undefined
       ? Promise.resolve()
-      : keepChainHistory(options, source, history, status, background.signal, historyBuilt)
+      : keepChainHistory(options, source, chainTables, status, background.signal, historyBuilt)
           .catch((error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`))
           .finally(historyBuilt);
   status(
@@ -494,13 +494,11 @@ async function run(args: string[]): Promise<number> {
 async function keepChainHistory(
   options: ServeOptions,
   source: Source,
-  history: History,
+  tables: HistoryTables,
   status: (line: string) => void,
   signal: AbortSignal,
   built: () => void,
 ): Promise<void> {
-  const { HistoryTables } = await import('../history/history-tables.ts');
-  const tables = new HistoryTables((history as unknown as { database: Database }).database);
   if (options.demo) {
     const { buildDemoHistory } = await import('../sim/demo-history.ts');
     status('demo: simulating months of past days for the History view');

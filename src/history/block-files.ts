@@ -6,7 +6,7 @@
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
 import type { Network } from '../node/network.ts';
 import { type FileScan, type ScannedBlock, scanBlockFile } from './blk-file.ts';
 import { isNullKey, magicOf, XOR_KEY_BYTES } from './blk-format.ts';

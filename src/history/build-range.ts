@@ -2,7 +2,7 @@
 // date (YYYY-MM-DD: its first block for --from, its last for --to), found by binary search on the
 // node's header times. Bad values are one-line usage errors.
 
-import { EXIT, UserError } from '../commands/command.ts';
+import { EXIT, UserError } from '../errors.ts';
 import type { HeaderLookup } from '../node/day-blocks.ts';
 import { utcDayBounds } from '../node/day-blocks.ts';
 

@@ -4,9 +4,10 @@
 // else from the node. A day's edges are found by widening the range until 24 blocks in a row lie
 // outside it (a header time may run two hours ahead or trail its predecessors).
 
+import { dayStart, utcDay } from '../format/utc-day.ts';
 import type { BlockSource } from '../node/block-source.ts';
 import type { ScannedBlock } from './blk-file.ts';
-import { type DayBlock, dayOf, dayStart } from './day-pricing.ts';
+import type { DayBlock } from './day-pricing.ts';
 
 /** Blocks in a row that must lie outside the days before the edge is trusted (as in day-blocks.ts). */
 const EDGE_BLOCKS = 24;
@@ -70,7 +71,7 @@ export async function chainDays(
   let hi = Math.min(tip, to);
   if (hi < lo) return { days: [], lo, hi };
   let blocks = await chainSlice(source, files, lo, hi);
-  const core = blocks.map((b) => dayOf(b.time)).sort();
+  const core = blocks.map((b) => utcDay(b.time)).sort();
   const startT = dayStart(core[0]);
   const endT = dayStart(core[core.length - 1]) + 86_400;
   while (lo > 0 && blocks.slice(0, EDGE_BLOCKS).some((b) => b.time >= startT)) {
@@ -86,7 +87,7 @@ export async function chainDays(
   const byDay = new Map<string, DayBlock[]>();
   for (const b of blocks) {
     if (b.time < startT || b.time >= endT) continue;
-    const day = dayOf(b.time);
+    const day = utcDay(b.time);
     const list = byDay.get(day);
     if (list === undefined) byDay.set(day, [b]);
     else list.push(b);

@@ -11,6 +11,7 @@
 // carried seed, never on how the build was split between workers or runs.
 
 import { readBlock } from '../bitcoin/block.ts';
+import { dayStart } from '../format/utc-day.ts';
 import { seedPrice } from '../oracle/seed-price.ts';
 import { type Estimate, PriceWindow } from '../oracle/window.ts';
 import { DayWindows } from './day-windows.ts';
@@ -48,16 +49,6 @@ export interface PricedDay {
   firstHeight: number;
   lastHeight: number;
   bytes: number;
-}
-
-/** The UTC date of a Unix time, YYYY-MM-DD. */
-export function dayOf(time: number): string {
-  return new Date(time * 1000).toISOString().slice(0, 10);
-}
-
-/** Unix seconds of the start of a YYYY-MM-DD UTC day. */
-export function dayStart(day: string): number {
-  return Date.parse(`${day}T00:00:00Z`) / 1000;
 }
 
 export class BlockHashMismatch extends Error {

@@ -26,11 +26,11 @@ import {
   isCandidateValue,
   passesTransactionRules,
 } from '../oracle/filter-profile.ts';
-import { freeBuffer } from '../oracle/free-buffer.ts';
 import { LogHistogram } from '../oracle/log-histogram.ts';
 import { binOfSats } from '../oracle/log-scale.ts';
 import { keyOfHash } from '../oracle/txid-key.ts';
 import { TxidTable } from '../oracle/txid-table.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 
 type Visit = (sats: number, time: number, txid: string, vout: number) => void;
 

@@ -10,7 +10,8 @@
 // nobody but stop().
 
 import { join } from 'node:path';
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
+import { utcDay } from '../format/utc-day.ts';
 import { BlockSource } from '../node/block-source.ts';
 import { datadirSubfolder, type Network } from '../node/network.ts';
 import type { RpcClient } from '../node/rpc-client.ts';
@@ -124,7 +125,7 @@ export class NodeHistory {
     if (first) {
       const days = o.recentDays ?? DEFAULT_RECENT_DAYS;
       const now = o.now?.() ?? Date.now() / 1000;
-      const date = new Date((now - days * 86_400) * 1000).toISOString().slice(0, 10);
+      const date = utcDay(now - days * 86_400);
       from = (await resolveRange(this.source, tip, date, undefined)).from;
       if (from > tip) from = tip;
       o.log(`chain history: building the last ${days} days (heights ${from}–${tip}) in the background`);

@@ -11,8 +11,8 @@
 
 import { closeSync, openSync } from 'node:fs';
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { freeBuffer } from '../oracle/free-buffer.ts';
 import { seedPrice } from '../oracle/seed-price.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 import type { BlockLocation } from './blk-file.ts';
 import { readBlockAt } from './blk-file.ts';
 import {

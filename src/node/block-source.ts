@@ -4,8 +4,8 @@
 // range of 144 mainnet blocks never sits in memory at once.
 
 import { type Block, readBlock } from '../bitcoin/block.ts';
-import { UserError } from '../commands/command.ts';
-import { freeBuffer } from '../oracle/free-buffer.ts';
+import { UserError } from '../errors.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 import type { RpcClient } from './rpc-client.ts';
 import { RPC_CODE, RpcError } from './rpc-errors.ts';
 

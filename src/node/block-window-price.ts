@@ -7,9 +7,9 @@
 // estimated twice.
 
 import type { Estimate } from '../oracle/window.ts';
+import { releaseMemory } from '../runtime/release-memory.ts';
 import type { BlockSource } from './block-source.ts';
 import { CompactBlockWindow } from './compact-block-window.ts';
-import { releaseMemory } from './release-memory.ts';
 
 /** What the block window reads from the node: the tip, the hashes of heights, the blocks (BlockSource). */
 export type BlockWindowSource = Pick<BlockSource, 'tipHeight' | 'hashesAt' | 'fetchBlocks'>;

@@ -30,10 +30,10 @@ import {
   isCandidateValue,
   passesTransactionRules,
 } from '../oracle/filter-profile.ts';
-import { freeBuffer } from '../oracle/free-buffer.ts';
 import { LogHistogram } from '../oracle/log-histogram.ts';
 import { binOfSats } from '../oracle/log-scale.ts';
 import { keyOfHash, keyOfTxid } from '../oracle/txid-key.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 
 /** Grow the key set past this load: a miss (the common probe) then reads under three buckets on average. */
 const MAX_LOAD = 0.6;

@@ -3,7 +3,7 @@
 // header's time may run up to two hours ahead of the clock or trail the blocks before it, the
 // search result is widened by a margin and every block in it is checked one by one.
 
-import { EXIT, UserError } from '../commands/command.ts';
+import { EXIT, UserError } from '../errors.ts';
 import type { BlockInfo } from './block-source.ts';
 
 /**

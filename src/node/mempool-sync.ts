@@ -11,7 +11,7 @@
 import { readBlock } from '../bitcoin/block.ts';
 import { ParseError } from '../bitcoin/parse-error.ts';
 import { parseTransaction, type Transaction } from '../bitcoin/transaction.ts';
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
 import type { BlockSource } from './block-source.ts';
 import { MempoolTracker, type SnapshotEntry, type TrackedBlock, type WindowSink } from './mempool-tracker.ts';
 import type { ZmqEndpoints } from './node-config.ts';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { EXIT, UserError } from '../commands/command.ts';
+import { EXIT, UserError } from '../errors.ts';
 import { type BitcoinConf, confValue, mergeConf, parseBitcoinConf } from './bitcoin-conf.ts';
 import { datadirSubfolder, defaultRpcPort, NETWORKS, type Network, parseNetwork } from './network.ts';
 

@@ -3,7 +3,7 @@
 // credentials rejected, wrong network). A node still starting (RPC error -28) is waited for, with
 // its own status text passed to `onStatus`, so the user sees why nothing happens yet.
 
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
 import { CookieError, readCookie } from './cookie.ts';
 import { datadirSubfolder, defaultRpcPort, type Network, parseNetwork } from './network.ts';
 import type { NodeConfig } from './node-config.ts';

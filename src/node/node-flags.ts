@@ -3,7 +3,7 @@
 // arguments out. `--flag value` and `--flag=value` both work; `--regtest` and friends are
 // shortcuts for `--network NAME`.
 
-import { EXIT, UserError } from '../commands/command.ts';
+import { EXIT, UserError } from '../errors.ts';
 import type { NodeFlags } from './node-config.ts';
 
 const VALUE_FLAGS: Record<string, keyof NodeFlags> = {

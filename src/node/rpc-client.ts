@@ -5,9 +5,9 @@
 // again after a 401, because the node writes a new cookie on every restart.
 
 import http from 'node:http';
+import { collectYoungGarbage } from '../runtime/release-memory.ts';
 import type { RpcCredentials } from './cookie.ts';
 import { type HexReply, HexReplyReader } from './hex-reply.ts';
-import { collectYoungGarbage } from './release-memory.ts';
 import { RpcError, RpcTransportError } from './rpc-errors.ts';
 
 export interface RpcCall {

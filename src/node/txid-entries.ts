@@ -6,9 +6,9 @@
 // object (the string, the entry, the object, its boxed time), and no objects for the GC to trace.
 // A name that is not 64 hex digits (none comes from a node; tests use short ones) is kept in a Map.
 
-import { freeBuffer } from '../oracle/free-buffer.ts';
 import { keyOfTxid } from '../oracle/txid-key.ts';
 import { TxidTable } from '../oracle/txid-table.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 
 const FIRST_SLOTS = 1024;
 

@@ -3,7 +3,7 @@
 // connected to on the RPC host. When the node publishes no `rawtx` or no `sequence`, the error
 // shows the exact bitcoin.conf lines to add. `rawblock` is optional (blocks are then fetched by RPC).
 
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
 import type { NodeConfig, ZmqEndpoints, ZmqTopic } from './node-config.ts';
 import type { RpcClient } from './rpc-client.ts';
 import { RPC_CODE, RpcError } from './rpc-errors.ts';

@@ -13,7 +13,7 @@
 //                 rebuilt at each sweep) answers most "any child?" questions without a probe:
 //                 most transactions have no child in the window.
 
-import { freeBuffer } from './free-buffer.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 
 /**
  * Grow (or sweep) when more than 60 % of buckets are taken: a miss, the common case, then probes

@@ -8,7 +8,7 @@
 // In: slot numbers and field values. Out: field values. Value 0 means "no such output"; outputs
 // beyond two (or at a vout over 65,535) live in the window's overflow map.
 
-import { freeBuffer } from './free-buffer.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
 
 const BYTES = 40;
 const F64 = BYTES / 8;

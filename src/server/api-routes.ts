@@ -2,19 +2,20 @@
 // In: the feed and the optional readers. Out: JSON, or an ErrorBody with a 4xx/5xx status.
 
 import type { FastifyInstance } from 'fastify';
-import { historyRoutes, historyUnavailableRoutes } from '../history/history-routes.ts';
-import { HistoryTables } from '../history/history-tables.ts';
+import { ApiError, oneLine } from '../errors.ts';
+import type { HistoryTables } from '../history/history-tables.ts';
+import { parseBlockId } from '../live/block-id.ts';
 import type { LiveFeed } from '../live/feed.ts';
-import type { Database } from '../store/sqlite.ts';
-import { ApiError, oneLine } from './api-error.ts';
-import { parseBlockId } from './block-id.ts';
+import type { BlockPriceReader, HistoryReader } from '../live/readers.ts';
 import { parseHistoryQuery } from './history-query.ts';
+import { historyRoutes, historyUnavailableRoutes } from './history-routes.ts';
 import { round } from './price-message.ts';
-import type { BlockPriceReader, HistoryReader } from './readers.ts';
 
 export interface ApiOptions {
   feed: LiveFeed;
   history?: HistoryReader;
+  /** The chain's price history (days and blocks); without it those routes answer 503. */
+  chainHistory?: HistoryTables;
   blocks?: BlockPriceReader;
   now: () => number;
   log: (line: string) => void;
@@ -22,9 +23,7 @@ export interface ApiOptions {
 
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { feed } = options;
-  // The chain's price history lives in the same database as the live history (store/history.ts).
-  const database = (options.history as { database?: Database } | undefined)?.database;
-  if (database !== undefined) historyRoutes(app, new HistoryTables(database), feed.source);
+  if (options.chainHistory !== undefined) historyRoutes(app, options.chainHistory, feed.source);
   else historyUnavailableRoutes(app);
 
   app.get('/api/v1/price', async () => {

@@ -6,9 +6,11 @@
 import { fileURLToPath } from 'node:url';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { ApiError, type ErrorBody } from '../errors.ts';
+import type { HistoryTables } from '../history/history-tables.ts';
 import type { LiveFeed } from '../live/feed.ts';
+import type { BlockPriceReader, HistoryReader } from '../live/readers.ts';
 import { presentedToken, tokenMatches } from './access-token.ts';
-import { ApiError, type ErrorBody } from './api-error.ts';
 import { apiRoutes } from './api-routes.ts';
 import { DEFAULT_HEALTH_LIMITS, type HealthLimits, healthReport } from './health.ts';
 import { type HubLimits, MempoolHub } from './mempool-hub.ts';
@@ -17,7 +19,6 @@ import { type BlockWindowStats, ESTIMATE_SECONDS_BUCKETS, metricsReport } from '
 import { normaliseOrigin } from './origin-check.ts';
 import { processWatch } from './process-metrics.ts';
 import { Histogram } from './prometheus-text.ts';
-import type { BlockPriceReader, HistoryReader } from './readers.ts';
 import { webFiles } from './web-files.ts';
 
 /** Client requests are a few dozen bytes; 4 KiB leaves room for growth and stops anyone sending megabytes. */
@@ -32,6 +33,8 @@ export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.
 export interface AppOptions {
   feed: LiveFeed;
   history?: HistoryReader;
+  /** The chain's price history (days and blocks): the /api/v1/history/… and explorer price routes. */
+  chainHistory?: HistoryTables;
   blocks?: BlockPriceReader;
   /** When set, the API, /metrics and the WebSocket need it (`Authorization: Bearer …` or `?token=`). */
   token?: string;
@@ -184,7 +187,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text + processText);
   });
 
-  await app.register(apiRoutes, { feed, history: options.history, blocks: options.blocks, now, log });
+  await app.register(apiRoutes, {
+    feed,
+    history: options.history,
+    chainHistory: options.chainHistory,
+    blocks: options.blocks,
+    now,
+    log,
+  });
   await app.register(mempoolSocket, { hub, allowedOrigins });
   if (options.webRoot !== null)
     await app.register(webFiles, { root: options.webRoot ?? DEFAULT_WEB_ROOT, log });

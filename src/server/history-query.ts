@@ -3,8 +3,8 @@
 // step: seconds (`300`) or with a unit (`30s`, `5m`, `1h`, `1d`). Every bad value throws a 400 ApiError
 // whose message names the parameter and what was expected.
 
-import { badRequest } from './api-error.ts';
-import type { HistoryQuery } from './readers.ts';
+import { badRequest } from '../errors.ts';
+import type { HistoryQuery } from '../live/readers.ts';
 
 /** Without `from`, the history covers the last day: what a chart opened without arguments wants to show. */
 export const DEFAULT_HISTORY_SPAN_SECONDS = 86_400;

@@ -3,7 +3,7 @@
 // (The bearer token is checked for every protected path in app.ts, before this runs.)
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from './api-error.ts';
+import { ApiError } from '../errors.ts';
 import type { HubSocket, MempoolHub } from './mempool-hub.ts';
 import { originAllowed } from './origin-check.ts';
 

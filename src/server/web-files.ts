@@ -6,7 +6,7 @@
 import { extname } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError, oneLine } from './api-error.ts';
+import { ApiError, oneLine } from '../errors.ts';
 import { TypeScriptModules } from './typescript-modules.ts';
 
 const SERVED_EXTENSIONS = new Set([

@@ -9,7 +9,8 @@
 // the clock). Yields to the event loop between days, so the live demo and the server keep running.
 
 import { grouped } from '../format/number.ts';
-import { type DayBlock, dayOf, priceDay } from '../history/day-pricing.ts';
+import { utcDay } from '../format/utc-day.ts';
+import { type DayBlock, priceDay } from '../history/day-pricing.ts';
 import { digestOf, type HistoryTables } from '../history/history-tables.ts';
 import { seedPrice } from '../oracle/seed-price.ts';
 import { DEFAULT_SEED, DEFAULT_START_HEIGHT, DEFAULT_START_PRICE, DemoGenerator } from './generator.ts';
@@ -85,7 +86,7 @@ export async function buildDemoHistory(options: DemoHistoryOptions): Promise<Dem
     if (options.signal?.aborted) break;
     for (const event of generator.advanceTo(start + (d + 1) * DAY - 1)) {
       if (event.type !== 'block') continue;
-      const day = dayOf(event.time);
+      const day = utcDay(event.time);
       let list = byDay.get(day);
       if (list === undefined) {
         list = [];

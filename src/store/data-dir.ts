@@ -5,7 +5,7 @@
 import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
 
 export const DEFAULT_DATA_DIR = '~/.chainprice';
 

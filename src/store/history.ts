@@ -7,7 +7,7 @@
 // year and more.
 
 import { join } from 'node:path';
-import { UserError } from '../commands/command.ts';
+import { UserError } from '../errors.ts';
 import type { SourceKind } from '../live/feed.ts';
 import { ensureDataDir } from './data-dir.ts';
 import { type Database, DatabaseSync, type Statement } from './sqlite.ts';

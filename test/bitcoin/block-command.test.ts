@@ -13,7 +13,7 @@ import { merkleRoot, parseBlockHeader } from '../../src/bitcoin/block.ts';
 import { hexToHash } from '../../src/bitcoin/hash.ts';
 import { bytesToHex } from '../../src/bitcoin/hex.ts';
 import { blockFileSummary, isBlockFileArgument } from '../../src/commands/block-file.ts';
-import { UserError } from '../../src/commands/command.ts';
+import { UserError } from '../../src/errors.ts';
 import { REAL_DATA_DIR, REAL_DATA_MISSING, realBlocks } from './real-data.ts';
 import {
   bytes,

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { readBlock } from '../../src/bitcoin/block.ts';
-import { UserError } from '../../src/commands/command.ts';
+import { UserError } from '../../src/errors.ts';
 import { readBlockAt, scanBlockFile } from '../../src/history/blk-file.ts';
 import { magicOf, xorAt } from '../../src/history/blk-format.ts';
 import { BlockFiles, readXorKey } from '../../src/history/block-files.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { dayStart } from '../../src/history/day-pricing.ts';
+import { dayStart } from '../../src/format/utc-day.ts';
 import { digestOf, HistoryTables } from '../../src/history/history-tables.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { HistoryStore } from '../../src/store/history.ts';
@@ -61,6 +61,7 @@ describe('history API', async () => {
     log: () => {},
     feed: new FakeFeed({ source: 'node' }),
     history: store,
+    chainHistory: tables,
   });
   after(async () => {
     await app.close();

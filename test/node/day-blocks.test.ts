@@ -1,7 +1,7 @@
 // Finding a UTC day's blocks by binary search on header times, with times that are not monotonic.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UserError } from '../../src/commands/command.ts';
+import { UserError } from '../../src/errors.ts';
 import type { BlockInfo } from '../../src/node/block-source.ts';
 import { blocksOfDay, utcDayBounds } from '../../src/node/day-blocks.ts';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { UserError } from '../../src/commands/command.ts';
+import { UserError } from '../../src/errors.ts';
 import { confValue, parseBitcoinConf } from '../../src/node/bitcoin-conf.ts';
 import {
   type ConfigEnvironment,

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Publisher } from 'zeromq';
 import { ZmqListener, type ZmqMessage } from '../../src/node/zmq-listener.ts';
-import { freePort, sleep } from './regtest-node.ts';
+import { freePort, sleep } from '../integration/node/regtest-node.ts';
 
 function seq(n: number): Buffer {
   const b = Buffer.alloc(4);

@@ -8,26 +8,15 @@ import {
   calibrateComb,
   combFromMeasurements,
   measureAmounts,
-} from '../../src/oracle/calibration.ts';
+} from '../../src/dev/calibration.ts';
+import { parseDailyPrices, parseManifest, previousDayClose, referencePrice } from '../../src/dev/dev-data.ts';
+import { transactionFromEsplora } from '../../src/dev/esplora-transaction.ts';
+import { calibrationTable, checkTargets, type EvalRow, eraOf, summarize } from '../../src/dev/evaluation.ts';
+import { candidatesFromOutputList } from '../../src/dev/output-list.ts';
 import { combModelFrom, DEFAULT_COMB_MODEL } from '../../src/oracle/comb-model.ts';
-import {
-  parseDailyPrices,
-  parseManifest,
-  previousDayClose,
-  referencePrice,
-} from '../../src/oracle/dev-data.ts';
-import { transactionFromEsplora } from '../../src/oracle/esplora-transaction.ts';
 import type { Estimate } from '../../src/oracle/estimator.ts';
-import {
-  calibrationTable,
-  checkTargets,
-  type EvalRow,
-  eraOf,
-  summarize,
-} from '../../src/oracle/evaluation.ts';
 import { DEFAULT_FILTER_PROFILE, passesTransactionRules } from '../../src/oracle/filter-profile.ts';
 import { binOfSats, SCALE_BINS } from '../../src/oracle/log-scale.ts';
-import { candidatesFromOutputList } from '../../src/oracle/output-list.ts';
 import { TimeQueue } from '../../src/oracle/time-queue.ts';
 import { random } from './synthetic.ts';
 

@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { judgeBlock, loadDevBlocks } from '../../src/commands/eval-data.ts';
-import { calibrateComb } from '../../src/oracle/calibration.ts';
+import { calibrateComb } from '../../src/dev/calibration.ts';
+import { judgeBlock, loadDevBlocks } from '../../src/dev/eval-data.ts';
+import { checkTargets, type EvalRow } from '../../src/dev/evaluation.ts';
 import { DEFAULT_COMB_MODEL } from '../../src/oracle/comb-model.ts';
-import { checkTargets, type EvalRow } from '../../src/oracle/evaluation.ts';
 import { DEFAULT_FILTER_PROFILE } from '../../src/oracle/filter-profile.ts';
 
 const DATA = new URL('../../../shared/data/real/', import.meta.url).pathname;

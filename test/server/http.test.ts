@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { BlockPrice, HistoryQuery } from '../../src/live/readers.ts';
 import { type AppOptions, buildApp } from '../../src/server/app.ts';
-import type { BlockPrice, HistoryQuery } from '../../src/server/readers.ts';
 import { FakeFeed, numberedPoints } from './fake-feed.ts';
 
 const apps: FastifyInstance[] = [];

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '../../src/commands/command.ts';
+import { UserError } from '../../src/errors.ts';
 import { HISTORY_FILES, HistoryStore } from '../../src/store/history.ts';
 
 const T0 = 1_750_000_000;

@@ -1,0 +1,280 @@
+// The commands as a user runs them, against a real nats-server: two `chainprice serve --demo --nats`
+// (one publishes, one stands by; their markets far apart, so a mix would show) and an edge. Killing
+// the publisher (SIGKILL) hands over to the stand-by within 5 s, and the edge's client sees one
+// fresh snapshot of the new market and never a point or price of the old one after it. Pausing the
+// publisher (SIGSTOP … SIGCONT) does the same, and the old one, back, stands by instead of
+// publishing. Credentials come from the environment and never show; bad input is one sentence and
+// a hint.
+
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseEdgeArgs } from '../../../src/commands/edge.ts';
+import { parseServeArgs } from '../../../src/commands/serve.ts';
+import type { PriceMessage, ServerMessage } from '../../../src/server/protocol.ts';
+import { delay, openClient, type TestClient } from '../../server/ws-client.ts';
+import { NatsServer, NO_NATS } from './nats-server.ts';
+
+const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
+
+interface Run {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+const runs: Run[] = [];
+after(() => {
+  for (const run of runs) run.child.kill('SIGKILL');
+});
+
+function runCli(args: string[], env: Record<string, string> = {}): Run {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  child.stdout?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const run = { child, stderr: () => stderr, exited };
+  runs.push(run);
+  return run;
+}
+
+async function waitForLine(run: Run, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = run.stderr().match(pattern);
+    if (match) return match;
+    if (Date.now() > deadline || run.child.exitCode !== null) {
+      throw new Error(`no line matching ${pattern} in:\n${run.stderr()}`);
+    }
+    await delay(50);
+  }
+}
+
+const isPrice = (m: ServerMessage): m is PriceMessage => m.type === 'snapshot' || m.type === 'update';
+
+/** A demo estimator whose market starts at `price`, 4 transactions a real second. */
+function estimator(nats: string, price: number): Run {
+  return runCli([
+    'serve',
+    '--demo',
+    '--demo-rate',
+    '1',
+    '--demo-speed',
+    '4',
+    '--demo-price',
+    String(price),
+    '--no-history',
+    '--port',
+    '0',
+    '--nats',
+    nats,
+  ]);
+}
+
+async function edgeClient(nats: string): Promise<{ edge: Run; client: TestClient; url: string }> {
+  const edge = runCli(['edge', '--nats', nats, '--network', 'demo', '--port', '0']);
+  const [, url] = await waitForLine(edge, /on (http:\/\/\S+\/)/, 20_000);
+  for (let i = 0; ; i++) {
+    const health = await fetch(`${url}health`);
+    if (health.status === 200) break;
+    if (i > 200) throw new Error(`the edge stayed unhealthy:\n${edge.stderr()}`);
+    await delay(100);
+  }
+  const client = await openClient(`${url.replace('http', 'ws')}ws/mempool`);
+  await client.message(0);
+  return { edge, client, url };
+}
+
+/** Cheap (≤ 45,000) or dear (≥ 75,000): the two markets are far apart, so any mix shows. */
+const CHEAP = 30_000;
+const DEAR = 120_000;
+const isDear = (p: number) => p > 75_000;
+const isCheap = (p: number) => p < 45_000;
+
+/** Checks the client's messages from `from` on: cheap until a snapshot, dear from it on, nothing mixed. */
+function assertHandedOver(client: TestClient, from: number): PriceMessage {
+  const later = client.messages.slice(from).filter(isPrice);
+  const switchAt = later.findIndex((m) => m.price !== null && isDear(m.price));
+  assert.ok(switchAt >= 0, 'the new market arrives');
+  const first = later[switchAt];
+  assert.equal(first.type, 'snapshot', 'the new publisher arrives as a fresh snapshot');
+  for (const m of later.slice(0, switchAt)) {
+    assert.ok(m.price === null || isCheap(m.price), `before the hand-over only the old market (${m.price})`);
+  }
+  for (const m of later.slice(switchAt)) {
+    assert.ok(m.price !== null && isDear(m.price), `after the hand-over only the new market (${m.price})`);
+    for (const t of m.transactions)
+      assert.ok(t.price > 60_000, `no old evidence after the hand-over (${t.price})`);
+  }
+  return first;
+}
+
+describe('stand-by estimator', { skip: NO_NATS, timeout: 180_000 }, () => {
+  test('the publisher killed: the stand-by publishes within 5 s, and the edge’s client sees one fresh snapshot, no mix', async () => {
+    const nats = await NatsServer.start();
+    try {
+      const first = estimator(nats.url, CHEAP);
+      await waitForLine(first, /lease for demo: acquired/, 60_000);
+      const second = estimator(nats.url, DEAR);
+      await waitForLine(second, /serving the demo price/, 60_000);
+      const { client, url } = await edgeClient(nats.url);
+      await delay(1_500);
+      assert.ok(client.messages.filter(isPrice).every((m) => m.price === null || isCheap(m.price)));
+      assert.ok(!/acquired/.test(second.stderr()), 'the second stands by');
+
+      const from = client.messages.length;
+      const killed = Date.now();
+      first.child.kill('SIGKILL');
+      const snapshot = await client.waitFor(
+        (m) => isPrice(m) && m.price !== null && isDear(m.price),
+        from,
+        10_000,
+      );
+      const tookMs = Date.now() - killed;
+      console.log(`# take-over: the edge's client had the stand-by's snapshot ${tookMs} ms after the kill`);
+      assert.ok(tookMs < 5_000, `take-over took ${tookMs} ms`);
+      assert.equal(snapshot.type, 'snapshot');
+      await client.waitFor((m) => m.type === 'update', client.messages.indexOf(snapshot), 5_000);
+      assertHandedOver(client, from);
+      assert.equal((await fetch(`${url}health`)).status, 200);
+      assert.match(second.stderr(), /holder silent for [\d.]+ s; taking over/);
+    } finally {
+      await nats.dispose();
+    }
+  });
+
+  test('the publisher paused and resumed: the stand-by takes over, and the old one stands by', async () => {
+    const nats = await NatsServer.start();
+    try {
+      const first = estimator(nats.url, CHEAP);
+      await waitForLine(first, /lease for demo: acquired/, 60_000);
+      const second = estimator(nats.url, DEAR);
+      await waitForLine(second, /serving the demo price/, 60_000);
+      const { client } = await edgeClient(nats.url);
+      const from = client.messages.length;
+      first.child.kill('SIGSTOP');
+      await waitForLine(second, /lease for demo: acquired/, 10_000);
+      first.child.kill('SIGCONT');
+      await waitForLine(first, /taken over by another estimator; standing by/, 10_000);
+      await delay(2_000); // whatever the old one still sends is ignored by the edge
+      assertHandedOver(client, from);
+    } finally {
+      await nats.dispose();
+    }
+  });
+});
+
+describe('credentials and bad input', { skip: NO_NATS, timeout: 60_000 }, () => {
+  const PASSWORD = 'pw-7c1d9e';
+
+  test('user and password from the environment: wrong ones are one sentence, and no password ever shows', async () => {
+    const nats = await NatsServer.start({
+      config: `authorization { user: chainprice, password: "${PASSWORD}" }`,
+    });
+    try {
+      const wrong = runCli(['edge', '--nats', nats.url, '--network', 'demo', '--port', '0'], {
+        CHAINPRICE_NATS_USER: 'chainprice',
+        CHAINPRICE_NATS_PASSWORD: 'not-the-pw-4411',
+      });
+      assert.equal(await wrong.exited, 1);
+      assert.match(
+        wrong.stderr(),
+        /^chainprice: NATS at nats:\/\/127\.0\.0\.1:\d+ refused the credentials \(user\)\nhint: /,
+      );
+      assert.ok(!wrong.stderr().includes('not-the-pw-4411') && !wrong.stderr().includes('    at '));
+
+      const none = runCli(['edge', '--nats', nats.url, '--network', 'demo', '--port', '0']);
+      assert.equal(await none.exited, 1);
+      assert.match(none.stderr(), /refused the credentials \(none\)/);
+
+      const right = runCli(['edge', '--nats', nats.url, '--network', 'demo', '--port', '0'], {
+        CHAINPRICE_NATS_USER: 'chainprice',
+        CHAINPRICE_NATS_PASSWORD: PASSWORD,
+      });
+      await waitForLine(right, /serving the demo price from NATS at \S+ \(credentials: user\)/, 20_000);
+      right.child.kill('SIGTERM');
+      assert.equal(await right.exited, 0);
+      assert.ok(!right.stderr().includes(PASSWORD), 'the password is never logged');
+    } finally {
+      await nats.dispose();
+    }
+  });
+
+  test('no NATS there, or no JetStream: one sentence and a hint', async () => {
+    const nowhere = runCli(['edge', '--nats', 'nats://127.0.0.1:1', '--network', 'demo']);
+    assert.equal(await nowhere.exited, 1);
+    assert.match(
+      nowhere.stderr(),
+      /^chainprice: cannot reach NATS at nats:\/\/127\.0\.0\.1:1\nhint: is nats-server running/,
+    );
+    const nats = await NatsServer.start({ config: 'jetstream: disabled' });
+    try {
+      const run = runCli(['serve', '--demo', '--no-history', '--port', '0', '--nats', nats.url]);
+      assert.equal(await run.exited, 1);
+      assert.match(
+        run.stderr(),
+        /has no JetStream, which the estimators' lease needs\nhint: start nats-server with -js/,
+      );
+    } finally {
+      await nats.dispose();
+    }
+  });
+});
+
+describe('options', () => {
+  test('edge: flags over the environment; credentials only from the environment', () => {
+    const o = parseEdgeArgs(['--network', 'demo', '--port', '9001'], {
+      CHAINPRICE_NATS: 'nats://10.0.0.5:4222,nats://10.0.0.6:4222',
+      CHAINPRICE_NATS_TOKEN: 's3cret',
+    });
+    assert.deepEqual(o.nats.servers, ['nats://10.0.0.5:4222', 'nats://10.0.0.6:4222']);
+    assert.equal(o.nats.authKind, 'token');
+    assert.ok(!o.nats.shown.includes('s3cret'));
+    assert.equal(o.network, 'demo');
+    assert.equal(o.port, 9001);
+    assert.equal(parseEdgeArgs(['--nats', 'nats://a:1'], {}).network, 'main');
+    assert.equal(parseServeArgs(['--demo', '--nats', 'nats://a:1'], {}).nats?.shown, 'nats://a:1');
+    assert.equal(parseServeArgs(['--demo'], {}).nats, undefined);
+  });
+
+  for (const [args, env, pattern] of [
+    [[], {}, /--nats URL is required/],
+    [['--nats', 'nats://a:1', '--network', 'mars'], {}, /--network is one of demo, main/],
+    [['--nats', 'http://a:1'], {}, /must start with nats:\/\/ or tls:\/\//],
+    [['--nats', 'nats://u:p@a:1'], {}, /credentials do not belong in the URL/],
+    [['--nats', 'nats://a:1'], { CHAINPRICE_NATS_USER: 'u' }, /go together: one is missing/],
+    [
+      ['--nats', 'nats://a:1'],
+      { CHAINPRICE_NATS_TOKEN: 't', CHAINPRICE_NATS_NKEY: 'SUx' },
+      /more than one kind/,
+    ],
+    [['--nats', 'nats://a:1'], { CHAINPRICE_NATS_NKEY: 'not-a-seed' }, /not a user NKey seed/],
+    [['--nats', 'nats://a:1', '--frobnicate'], {}, /unknown argument --frobnicate/],
+  ] as const) {
+    test(`edge refuses ${args.join(' ') || 'no --nats'} ${Object.keys(env).join(' ')}`, () => {
+      assert.throws(
+        () => parseEdgeArgs([...args], env),
+        (error: Error & { hint?: string }) => pattern.test(error.message) && Boolean(error.hint),
+      );
+    });
+  }
+
+  test('chainprice edge --help, and the command list', async () => {
+    const help = runCli(['edge', '--help']);
+    assert.equal(await help.exited, 0);
+    assert.match(help.stderr(), /^Usage: chainprice edge --nats URL \[options\]/);
+    assert.match(help.stderr(), /CHAINPRICE_NATS_PASSWORD/);
+    const list = runCli(['--help']);
+    assert.equal(await list.exited, 0);
+    assert.match(list.stderr(), /\n {2}edge +serve the live price from NATS/);
+  });
+});
