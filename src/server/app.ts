@@ -15,10 +15,9 @@ import { apiRoutes } from './api-routes.ts';
 import { DEFAULT_HEALTH_LIMITS, type HealthLimits, healthReport } from './health.ts';
 import { type HubLimits, MempoolHub } from './mempool-hub.ts';
 import { MEMPOOL_PATH, mempoolSocket } from './mempool-socket.ts';
-import { type BlockWindowStats, ESTIMATE_SECONDS_BUCKETS, metricsReport } from './metrics-report.ts';
+import { type BlockWindowStats, ServiceMetrics } from './metrics-report.ts';
 import { normaliseOrigin } from './origin-check.ts';
 import { processWatch } from './process-metrics.ts';
-import { Histogram } from './prometheus-text.ts';
 import { webFiles } from './web-files.ts';
 
 /** Client requests are a few dozen bytes; 4 KiB leaves room for growth and stops anyone sending megabytes. */
@@ -79,9 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const hub = new MempoolHub({ feed, limits: options.hub, now, servedBy: options.servedBy });
-  const estimateSeconds = new Histogram(ESTIMATE_SECONDS_BUCKETS);
-  const httpRequests = new Map<string, number>();
-  const stopTiming = feed.onUpdate((update) => estimateSeconds.observe(update.state.estimateMs / 1000));
+  const metrics = new ServiceMetrics({ feed, hub, blockWindow: options.blockWindow });
   hub.start();
 
   // First: its onRequest hook marks upgrade requests (request.ws), which the hooks below rely on, and its
@@ -92,7 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       perMessageDeflate: false,
     },
     preClose: async () => {
-      stopTiming();
+      metrics.close();
       await hub.closeAll(options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
       await new Promise<void>((resolve) => app.websocketServer.close(() => resolve()));
     },
@@ -154,8 +151,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
-    const key = `${request.method} ${request.routeOptions.url ?? 'unmatched'} ${reply.statusCode}`;
-    httpRequests.set(key, (httpRequests.get(key) ?? 0) + 1);
+    metrics.httpRequests.inc({
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    });
   });
 
   app.get('/health', async (_request, reply) => {
@@ -170,21 +170,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   app.get('/metrics', async (_request, reply) => {
-    const text = metricsReport({
-      state: feed.current(),
-      health: feed.health(),
-      hub: {
-        ...hub.counters,
-        clients: hub.clientCount,
-        clientsBehind: hub.clientsBehind,
-        fanoutSeconds: hub.fanoutSeconds,
-      },
-      estimateSeconds,
-      httpRequests,
-      blockWindow: options.blockWindow?.() ?? null,
-    });
-    const processText = await processWatch().metrics();
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(text + processText);
+    const registry = metrics.scrape();
+    const text = await registry.metrics();
+    return reply.type(registry.contentType).send(text);
   });
 
   await app.register(apiRoutes, {

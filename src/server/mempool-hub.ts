@@ -16,7 +16,6 @@
 import type { EvidencePoint, FeedEvent, LiveFeed, LiveState, LiveUpdate } from '../live/feed.ts';
 import { readClientMessage } from './client-message.ts';
 import { frame, type PriceBody, priceBody, serialiseBody } from './price-message.ts';
-import { Histogram } from './prometheus-text.ts';
 import type { ErrorMessage, PongMessage } from './protocol.ts';
 import { TokenBucket } from './rate-limit.ts';
 
@@ -63,9 +62,6 @@ export interface HubLimits {
   /** A client that keeps sending after this many refused messages in a row is flooding: closed with 1008. */
   maxRefusedInARow: number;
 }
-
-/** Sending one update to every client takes microseconds per client: these bounds cover 1 to 10,000 clients. */
-export const FANOUT_SECONDS_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1];
 
 export const DEFAULT_HUB_LIMITS: HubLimits = {
   minUpdateIntervalMs: 500,
@@ -145,8 +141,8 @@ export class MempoolHub {
     closedForPolicy: 0,
     heartbeatTimeouts: 0,
   };
-  /** Time to hand one update to every client's socket. */
-  readonly fanoutSeconds = new Histogram(FANOUT_SECONDS_BUCKETS);
+  /** Told how long each fan-out (one update handed to every client's socket) took, in seconds. */
+  private readonly fanoutListeners = new Set<(seconds: number) => void>();
   private readonly feed: LiveFeed;
   private readonly now: () => number;
   private readonly clients = new Set<Client>();
@@ -180,6 +176,12 @@ export class MempoolHub {
     let n = 0;
     for (const client of this.clients) if (client.behind) n++;
     return n;
+  }
+
+  /** Calls `listener` with the seconds each fan-out took (for /metrics); returns its unsubscribe. */
+  onFanout(listener: (seconds: number) => void): () => void {
+    this.fanoutListeners.add(listener);
+    return () => this.fanoutListeners.delete(listener);
   }
 
   start(): void {
@@ -328,7 +330,8 @@ export class MempoolHub {
       this.sendPrice(client, 'update', shared.json, shared.bytes);
     }
     for (const client of this.clients) client.pendingOffset = 0;
-    this.fanoutSeconds.observe((performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    for (const listener of this.fanoutListeners) listener(seconds);
   }
 
   private updateJson(

@@ -1,11 +1,14 @@
-// The process's own figures, for /metrics and /health. In: nothing (the running process). Out:
-// prom-client's default Node.js metrics as Prometheus text (process_resident_memory_bytes,
+// The process's own figures, for /metrics and /health. In: nothing (the running process). Out: a
+// prom-client Registry with its default Node.js metrics (process_resident_memory_bytes,
 // nodejs_heap_size_used_bytes / _total_bytes, nodejs_external_memory_bytes, the heap spaces,
 // nodejs_eventloop_lag_p50_seconds / _p99_seconds, nodejs_gc_duration_seconds, …: the names
-// Prometheus users know), the resident memory, and the longest event-loop stall of the last minute.
-// One per process (the figures are the process's): processWatch() makes it on first use.
+// Prometheus users know) and two of our own (nodejs_heap_used_bytes, process_uptime_seconds); the
+// resident memory, and the longest event-loop stall of the last minute. One per process, however
+// many apps it builds (the figures are the process's, and collectDefaultMetrics starts an event-loop
+// monitor and a GC observer each time it registers): processWatch() makes it on first use, and each
+// app's /metrics merges this registry with its own (metrics-report.ts).
 
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /** How often the stall watch's timer runs: a tick late by more than this much is a stall. */
 const TICK_MS = 250;
@@ -23,6 +26,22 @@ export class ProcessWatch {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'nodejs_heap_used_bytes',
+      help: 'V8 heap in use.',
+      registers: [this.registry],
+      collect() {
+        this.set(process.memoryUsage().heapUsed);
+      },
+    });
+    new Gauge({
+      name: 'process_uptime_seconds',
+      help: 'Seconds since this process started.',
+      registers: [this.registry],
+      collect() {
+        this.set(process.uptime());
+      },
+    });
     this.timer = setInterval(() => this.tick(), TICK_MS);
     this.timer.unref();
   }
@@ -39,12 +58,6 @@ export class ProcessWatch {
   stallSeconds(): number {
     this.roll(performance.now());
     return Math.max(this.worstMs, this.previousWorstMs) / 1000;
-  }
-
-  /** The default metrics, in Prometheus text format (one line a sample: no blank lines; NaN spelt NaN). */
-  async metrics(): Promise<string> {
-    const text = await this.registry.metrics();
-    return text.replace(/\n{2,}/g, '\n').replace(/ Nan$/gm, ' NaN');
   }
 
   private tick(): void {
