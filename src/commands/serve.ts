@@ -2,223 +2,25 @@
 // opens the history, assembles the app (src/server/app.ts) and listens; the browser app, the API,
 // /health, /metrics and the WebSocket stream all come from this one process. SIGINT/SIGTERM close
 // the WebSocket clients with 1001 (going away), stop the feed and close the history, then exit.
+// In: the parsed options (serve-options.ts). Out: the exit code.
 
 import { flushCompileCache } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { type NatsTarget, natsTarget } from '../bus/nats-target.ts';
+import type { NatsTarget } from '../bus/nats-target.ts';
 import { EXIT, UserError } from '../errors.ts';
-import { grouped } from '../format/number.ts';
 import type { HistoryTables } from '../history/history-tables.ts';
 import type { LiveFeed, LiveUpdate } from '../live/feed.ts';
 import type { StartSeed } from '../live/orchestrator.ts';
 import type { BlockPrice, BlockPriceReader, HistoryReader } from '../live/readers.ts';
-import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
-import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
+import type { NodeConfig } from '../node/node-config.ts';
 import type { RpcClient } from '../node/rpc-client.ts';
-import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
 import { markOnMainThread, releaseMemory } from '../runtime/release-memory.ts';
 import type { BlockWindowStats } from '../server/metrics-report.ts';
 import type { HistoryStore } from '../store/history.ts';
-import type { Command } from './command.ts';
+import type { ServeOptions } from './serve-options.ts';
 
-const DEFAULT_HOST = '127.0.0.1';
-const DEFAULT_PORT = 8000;
 /** A second Ctrl-C while shutting down means "now": exit without waiting for the clean close. */
 const FORCE_EXIT_CODE = 130;
-
-const HELP = `Usage: chainprice serve [options] [node options]
-
-Serves the live BTC/USD price read from your node's transactions: the browser app at /, the REST
-API under /api/v1, /health, /metrics and the WebSocket stream /ws/mempool (see docs/api.md).
-
-Options:
-  --host HOST            address to listen on (default ${DEFAULT_HOST}; CHAINPRICE_HOST)
-  --port PORT            port to listen on (default ${DEFAULT_PORT}; CHAINPRICE_PORT)
-  --demo                 no node needed: a built-in synthetic transaction source (labelled "demo")
-  --demo-speed N         demo only: simulated seconds per real second (default 1)
-  --demo-burst           demo only: about 200 transactions a second, for load tests
-  --demo-rate N          demo only: transactions per simulated second (default 4)
-  --demo-price USD       demo only: the price the simulated market starts at (default 68000)
-  --demo-seed N          demo only: seed of the simulation; the same seed replays the same network
-  --token TOKEN          require this token for the API, /metrics and the stream (CHAINPRICE_TOKEN;
-                         prefer the variable: flags show in ps). Browsers open /?token=TOKEN
-  --allow-origin ORIGIN  also let pages served from ORIGIN (scheme://host[:port]) open the stream;
-                         repeatable (CHAINPRICE_ALLOW_ORIGIN, comma-separated)
-  --data-dir DIR         where the price history is kept (default ~/.chainprice; CHAINPRICE_DATA_DIR)
-  --no-history           keep no history (the history API answers 503)
-  --max-rss MB           /health reports a problem when resident memory passes MB megabytes
-                         (CHAINPRICE_MAX_RSS_MB; default: no ceiling)
-  --price-hint USD       optional, never needed: a rough BTC/USD price to seed the live estimate with
-                         until the chain gives a confident one (a wrong hint is found and replaced
-                         by the periodic cold check); without it a node restart seeds from the
-                         history's last confident price of the past week, if any
-  --nats URL             also publish the live state on NATS for edges (chainprice edge), and stand
-                         by when another estimator of this network publishes (CHAINPRICE_NATS);
-                         see docs/deploy-nats.md. Credentials come from the environment only:
-                         CHAINPRICE_NATS_USER and …_PASSWORD, CHAINPRICE_NATS_TOKEN or CHAINPRICE_NATS_NKEY
-
-${NODE_FLAGS_HELP}`;
-
-interface ServeOptions {
-  host: string;
-  port: number;
-  demo: boolean;
-  demoSpeed: number | undefined;
-  demoBurst: boolean;
-  demoRate: number | undefined;
-  demoPrice: number | undefined;
-  demoSeed: number | undefined;
-  token: string | undefined;
-  allowedOrigins: string[];
-  dataDir: string | undefined;
-  history: boolean;
-  priceHint: number | undefined;
-  /** /health's resident-memory ceiling, bytes. */
-  maxRssBytes: number | null;
-  node: NodeFlags;
-  nats: NatsTarget | undefined;
-}
-
-function usage(message: string): UserError {
-  return new UserError(`serve: ${message}`, { hint: 'chainprice serve --help', exitCode: EXIT.usage });
-}
-
-export function parseServeArgs(args: string[], env: Record<string, string | undefined>): ServeOptions {
-  const { flags, rest } = takeNodeFlags(args);
-  const options: ServeOptions = {
-    host: env.CHAINPRICE_HOST || DEFAULT_HOST,
-    port: env.CHAINPRICE_PORT ? parsePort(env.CHAINPRICE_PORT, 'CHAINPRICE_PORT') : DEFAULT_PORT,
-    demo: false,
-    demoSpeed: undefined,
-    demoBurst: false,
-    demoRate: undefined,
-    demoPrice: undefined,
-    demoSeed: undefined,
-    token: env.CHAINPRICE_TOKEN || undefined,
-    allowedOrigins: (env.CHAINPRICE_ALLOW_ORIGIN ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-    dataDir: env.CHAINPRICE_DATA_DIR || undefined,
-    history: true,
-    priceHint: undefined,
-    maxRssBytes: env.CHAINPRICE_MAX_RSS_MB
-      ? positiveNumber('CHAINPRICE_MAX_RSS_MB', env.CHAINPRICE_MAX_RSS_MB) * 2 ** 20
-      : null,
-    node: flags,
-    nats: undefined,
-  };
-  let natsUrl = env.CHAINPRICE_NATS || undefined;
-  let originsFromFlags = false;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq !== -1 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      const v = eq !== -1 && arg.startsWith('--') ? arg.slice(eq + 1) : rest[++i];
-      if (v === undefined || (eq === -1 && v.startsWith('--'))) throw usage(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--host':
-        options.host = value();
-        break;
-      case '--port':
-        options.port = parsePort(value(), '--port');
-        break;
-      case '--demo':
-        options.demo = true;
-        break;
-      case '--demo-speed':
-        options.demoSpeed = positiveNumber(name, value());
-        break;
-      case '--demo-rate':
-        options.demoRate = positiveNumber(name, value());
-        break;
-      case '--demo-price':
-        options.demoPrice = positiveNumber(name, value());
-        break;
-      case '--demo-seed': {
-        const seed = positiveNumber(name, value());
-        if (!Number.isSafeInteger(seed)) throw usage(`--demo-seed needs a whole number, not "${seed}"`);
-        options.demoSeed = seed;
-        break;
-      }
-      case '--demo-burst':
-        options.demoBurst = true;
-        break;
-      case '--token': {
-        const token = value();
-        if (!/^[\x21-\x7e]+$/.test(token)) throw usage('--token must be printable ASCII without spaces');
-        options.token = token;
-        break;
-      }
-      case '--allow-origin':
-        if (!originsFromFlags) options.allowedOrigins = [];
-        originsFromFlags = true;
-        options.allowedOrigins.push(value());
-        break;
-      case '--data-dir':
-        options.dataDir = value();
-        break;
-      case '--no-history':
-        options.history = false;
-        break;
-      case '--max-rss':
-        options.maxRssBytes = positiveNumber(name, value()) * 2 ** 20;
-        break;
-      case '--price-hint':
-        options.priceHint = priceHint(value());
-        break;
-      case '--nats':
-        natsUrl = value();
-        break;
-      default:
-        throw usage(`unknown argument ${arg}`);
-    }
-  }
-  const demoOnly = [options.demoSpeed, options.demoRate, options.demoPrice, options.demoSeed];
-  if (!options.demo && (options.demoBurst || demoOnly.some((v) => v !== undefined))) {
-    throw usage('the --demo-… options only apply with --demo');
-  }
-  if (options.demo && Object.keys(options.node).length > 0) {
-    throw usage('node options do not apply with --demo');
-  }
-  if (natsUrl !== undefined)
-    options.nats = natsTarget(natsUrl, env, 'serve: --nats', 'chainprice serve --help');
-  return options;
-}
-
-function positiveNumber(name: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n <= 0)
-    throw usage(`${name} needs a positive number, not "${text}"`);
-  return n;
-}
-
-/** A rough price in USD per BTC, within the range the estimator searches. */
-function priceHint(text: string): number {
-  const n = Number(text.replace(/^\$/, '').replaceAll(',', '').replaceAll('_', ''));
-  if (text.trim() === '' || !Number.isFinite(n) || n < DEFAULT_MIN_PRICE || n > DEFAULT_MAX_PRICE) {
-    throw new UserError(
-      `serve: --price-hint needs a price in US dollars per bitcoin from ${DEFAULT_MIN_PRICE} to ${grouped(DEFAULT_MAX_PRICE)}, not "${text}"`,
-      {
-        hint: 'e.g. --price-hint 65000; or leave it out: it is never needed (the chain gives the price)',
-        exitCode: EXIT.usage,
-      },
-    );
-  }
-  return n;
-}
-
-/** Port 0 asks the system for a free port (the one chosen is printed). */
-function parsePort(text: string, name: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port > 65_535) {
-    throw usage(`${name} needs a port number from 1 to 65535 (or 0 for any free port), not "${text}"`);
-  }
-  return port;
-}
 
 /** What the feed module gives besides the LiveFeed: block prices, and (demo) a hook for each new block. */
 interface Source {
@@ -317,8 +119,7 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
-async function run(args: string[]): Promise<number> {
-  const options = parseServeArgs(args, process.env);
+export async function run(options: ServeOptions): Promise<number> {
   // The memory settings (heap-settings.ts: V8 flags and glibc malloc settings, measured to keep
   // the service lean) are read at process start: restart once with them, in place.
   const { memoryRelaunch } = await import('../runtime/heap-settings.ts');
@@ -331,12 +132,6 @@ async function run(args: string[]): Promise<number> {
   const status = (line: string) => console.error(`chainprice: ${line}`);
 
   const { buildApp } = await import('../server/app.ts');
-  const { normaliseOrigin } = await import('../server/origin-check.ts');
-  try {
-    options.allowedOrigins = options.allowedOrigins.map(normaliseOrigin);
-  } catch (error) {
-    throw usage(`--allow-origin: ${(error as Error).message}`);
-  }
 
   const source = await openSource(options, status);
   let history: History | undefined;
@@ -579,10 +374,3 @@ async function openPublisher(
     },
   };
 }
-
-export const command: Command = {
-  name: 'serve',
-  summary: 'serve the live price: browser app, REST API, WebSocket stream (--demo without a node)',
-  help: HELP,
-  run,
-};
