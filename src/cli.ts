@@ -1,55 +1,12 @@
 #!/usr/bin/env node
-// The `chainprice` command: finds the subcommand and runs it; every error becomes one clear line.
+// The `chainprice` command: finds the subcommand (src/commands/command-list.ts), prints its help or
+// runs it; every error becomes one clear line.
+
 import { readFileSync } from 'node:fs';
 import { findPackageJSON } from 'node:module';
-import type { Command } from './commands/command.ts';
+import { COMMANDS } from './commands/command-list.ts';
+import { asksForHelp } from './commands/options.ts';
 import { EXIT, UserError } from './errors.ts';
-
-/** Subcommands, loaded only when used so `chainprice block` never loads the web server. */
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
-
-function register(name: string, summary: string, load: () => Promise<{ command: Command }>): void {
-  COMMANDS[name] = { summary, load: async () => (await load()).command };
-}
-
-register(
-  'block',
-  'summarise a block file, or price a block (height or hash) from your node',
-  () => import('./commands/block.ts'),
-);
-register(
-  'blocks',
-  'price the last N blocks of your node (default 144)',
-  () => import('./commands/blocks.ts'),
-);
-register(
-  'day',
-  'price one UTC day (YYYY-MM-DD) from the blocks of your node',
-  () => import('./commands/day.ts'),
-);
-register(
-  'history',
-  "build or show the price of every block and day of your node's chain",
-  () => import('./commands/history.ts'),
-);
-register('estimate', 'estimate the price from raw block files', () => import('./commands/estimate.ts'));
-register('eval', 'judge the estimator on the real dev blocks', () => import('./commands/eval.ts'));
-register(
-  'calibrate',
-  'measure the comb of round dollar amounts on the real dev blocks',
-  () => import('./commands/calibrate.ts'),
-);
-register(
-  'serve',
-  'serve the live price: browser app, REST API, WebSocket stream (--demo without a node)',
-  () => import('./commands/serve.ts'),
-);
-
-register(
-  'edge',
-  'serve the live price from NATS (no node): one estimator, many edges',
-  () => import('./commands/edge.ts'),
-);
 
 /** From the package.json above this file: the clone's (src/cli.ts) or the installed package's (dist/src/cli.js). */
 function version(): string {
@@ -62,8 +19,8 @@ function version(): string {
 }
 
 function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length), 8);
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const width = Math.max(...COMMANDS.map(({ line }) => line.name.length), 8);
+  const lines = COMMANDS.map(({ line }) => `  ${line.name.padEnd(width)}  ${line.summary}`);
   return [
     'chainprice: the BTC/USD price read from your own Bitcoin node, live.',
     '',
@@ -86,17 +43,16 @@ async function main(argv: string[]): Promise<number> {
     console.log(version());
     return EXIT.ok;
   }
-  const entry = COMMANDS[name];
-  if (entry === undefined) {
+  const command = COMMANDS.find(({ line }) => line.name === name);
+  if (command === undefined) {
     console.error(`chainprice: unknown command "${name}". Run "chainprice --help" for the list.`);
     return EXIT.usage;
   }
-  const command = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(command.help);
+  if (asksForHelp(command.line, rest)) {
+    console.log(command.line.help);
     return EXIT.ok;
   }
-  return command.run(rest);
+  return command.run(rest, process.env);
 }
 
 try {

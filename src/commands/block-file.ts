@@ -9,8 +9,7 @@ import { merkleRoot, readBlock } from '../bitcoin/block.ts';
 import { hexToBytes } from '../bitcoin/hex.ts';
 import { ParseError } from '../bitcoin/parse-error.ts';
 import { SCRIPT_TYPES, type ScriptType, scriptType } from '../bitcoin/script.ts';
-import { EXIT, UserError } from '../errors.ts';
-import type { Command } from './command.ts';
+import { UserError } from '../errors.ts';
 
 /** BIP141 caps a block at 4,000,000 weight units, so its serialization is at most 4,000,000 bytes. */
 const MAX_BLOCK_BYTES = 4_000_000;
@@ -182,59 +181,14 @@ function decodeHexFile(path: string, content: Uint8Array): Uint8Array {
   }
 }
 
-const HELP = `Usage: chainprice block FILE [--txs]
-
-Prints a JSON summary of one block read from FILE: its hash, BIP34 height, time,
-size and weight, transaction and output counts, output value, outputs per script
-type (p2pkh, p2sh, p2wpkh, p2wsh, p2tr, op_return, multisig, other), and whether
-the proof of work and the merkle root check out.
-
-FILE holds the block's raw bytes (wire format) or the same as hex, for example
-  bitcoin-cli getblock <hash> 0 > block.hex
-
-Options:
-  --txs    JSON Lines instead: the summary on the first line, then one line per
-           transaction (txid, sizes, inputs, and each output's value and type)
-  --help   this text
-
-Exit status: 0 on success, 1 when the file is missing or not a valid block,
-2 for a wrong command line.`;
-
-async function run(args: string[]): Promise<number> {
-  const positional: string[] = [];
-  let txs = false;
-  for (const arg of args) {
-    if (arg === '--txs') txs = true;
-    else if (arg.startsWith('-') && arg.length > 1) {
-      throw new UserError(`block: unknown option ${arg}`, {
-        hint: 'chainprice block --help',
-        exitCode: EXIT.usage,
-      });
-    } else positional.push(arg);
-  }
-  if (positional.length !== 1) {
-    throw new UserError(
-      positional.length === 0
-        ? 'block: which block? Give a block FILE'
-        : 'block: give exactly one block FILE',
-      { hint: 'chainprice block FILE [--txs]', exitCode: EXIT.usage },
-    );
-  }
-  const [path] = positional;
+/** Prints the summary of the block in FILE as JSON, or with `txs` as JSON Lines: the summary, then one line per transaction. */
+export function printBlockFile(path: string, txs: boolean): void {
   const report = blockFileSummary(readBlockFile(path), { txs, source: path });
   if (!txs) {
     console.log(JSON.stringify(report.summary, null, 2));
-  } else {
-    const lines = [JSON.stringify(report.summary)];
-    for (const line of report.transactions ?? []) lines.push(JSON.stringify(line));
-    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
   }
-  return EXIT.ok;
+  const lines = [JSON.stringify(report.summary)];
+  for (const line of report.transactions ?? []) lines.push(JSON.stringify(line));
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
-
-export const command: Command = {
-  name: 'block',
-  summary: 'print a JSON summary of a block file (raw or hex)',
-  help: HELP,
-  run,
-};

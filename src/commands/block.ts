@@ -1,64 +1,40 @@
 // `chainprice block FILE | HEIGHT | HASH`: an existing file (or a name ending .raw/.hex) is summarised
 // from its bytes (block-file.ts); a height or a 64-hex hash is priced from the node over RPC —
-// every transaction of that block into a price window, then an estimate. In: the argument and node
-// flags. Out: one line (or JSON with --json) on stdout.
+// every transaction of that block into a price window, then an estimate. In: the parsed options
+// (block-options.ts). Out: one line (or JSON with --json) on stdout.
 
 import { EXIT, UserError } from '../errors.ts';
 import { connectBlockPrices, formatUsd, formatUtc } from '../node/node-command.ts';
-import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
-import { command as blockFileCommand, isBlockFileArgument } from './block-file.ts';
-import type { Command } from './command.ts';
+import { isBlockFileArgument, printBlockFile } from './block-file.ts';
+import type { BlockOptions } from './block-options.ts';
+import { usageError } from './options.ts';
 
-const HELP = `Usage: chainprice block FILE [--txs]
-       chainprice block HEIGHT|HASH [--json] [node options]
-
-With a FILE (raw or hex block bytes): a JSON summary of the block (see below).
-With a HEIGHT or a block HASH: the BTC/USD price read from that block's
-transactions, fetched from your node over JSON-RPC (cached by block hash).
-
-${blockFileCommand.help.split('\n').slice(2).join('\n')}
-
-Pricing a block from the node:
-  --json   print the result as JSON (height, hash, time, price, confidence,
-           reason, transactions, candidates, outputsUsed)
-
-${NODE_FLAGS_HELP}`;
-
-async function run(args: string[]): Promise<number> {
-  const { flags, rest } = takeNodeFlags(args);
-  const positional = rest.filter((a) => !a.startsWith('-') || a.length === 1);
-  const target = positional[0];
+export async function run({ targets, txs, json, node }: BlockOptions): Promise<number> {
+  const [target] = targets;
   if (target !== undefined && isBlockFileArgument(target)) {
-    return blockFileCommand.run(args);
+    if (targets.length !== 1)
+      throw usageError('block', 'give exactly one block FILE', 'chainprice block FILE [--txs]');
+    if (json || Object.keys(node).length > 0)
+      throw usageError('block', '--json and the node options are for a block from the node, not a FILE');
+    printBlockFile(target, txs);
+    return EXIT.ok;
   }
-  let json = false;
-  for (const arg of rest) {
-    if (arg === '--json') json = true;
-    else if (arg.startsWith('-') && arg.length > 1) {
-      throw new UserError(`block: unknown option ${arg}`, {
-        hint: 'chainprice block --help',
-        exitCode: EXIT.usage,
-      });
-    }
-  }
-  if (positional.length !== 1) {
-    throw new UserError(
-      positional.length === 0
-        ? 'block: which block? Give a FILE, a HEIGHT or a HASH'
-        : 'block: give exactly one block',
-      {
-        hint: 'chainprice block FILE | HEIGHT | HASH',
-        exitCode: EXIT.usage,
-      },
+  if (targets.length !== 1) {
+    throw usageError(
+      'block',
+      targets.length === 0 ? 'which block? Give a FILE, a HEIGHT or a HASH' : 'give exactly one block',
+      'chainprice block FILE | HEIGHT | HASH',
     );
   }
   if (!/^\d+$/.test(target) && !/^[0-9a-fA-F]{64}$/.test(target)) {
-    throw new UserError(`block: "${target}" is not a file, a block height or a 64-hex-digit block hash.`, {
-      hint: 'chainprice block 840000, or chainprice block path/to/block.raw',
-      exitCode: EXIT.usage,
-    });
+    throw usageError(
+      'block',
+      `"${target}" is not a file, a block height or a 64-hex-digit block hash.`,
+      'chainprice block 840000, or chainprice block path/to/block.raw',
+    );
   }
-  const { prices, close } = await connectBlockPrices(flags);
+  if (txs) throw usageError('block', '--txs is for a block FILE; from the node, --json gives the details');
+  const { prices, close } = await connectBlockPrices(node);
   try {
     const price = await prices.priceOf(target);
     if (price === null) {
@@ -82,10 +58,3 @@ async function run(args: string[]): Promise<number> {
     close();
   }
 }
-
-export const command: Command = {
-  name: 'block',
-  summary: 'summarise a block file, or price a block (height or hash) from your node',
-  help: HELP,
-  run,
-};

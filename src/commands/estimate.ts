@@ -1,5 +1,6 @@
 // `chainprice estimate FILE.raw…`: the price from one or more raw blocks, as one window.
-// In: block files (raw wire format, or the same as hex text), an optional --seed price, --json.
+// In: the parsed options (estimate-options.ts): block files (raw wire format, or the same as hex
+// text), an optional seed price, --json.
 // Out: the price, its confidence and the evidence count (or the reason there is none).
 
 import { readFileSync } from 'node:fs';
@@ -8,17 +9,7 @@ import { hexToBytes } from '../bitcoin/hex.ts';
 import { EXIT, UserError } from '../errors.ts';
 import { utcDay } from '../format/utc-day.ts';
 import { PriceWindow } from '../oracle/window.ts';
-import type { Command } from './command.ts';
-
-const help = `Usage: chainprice estimate FILE.raw... [--seed PRICE] [--json]
-
-Estimates the BTC/USD price from the transactions of the given blocks, taken together as one
-window (each transaction timed by its block). Files hold one block each, in wire format
-(or the same bytes as hex text).
-
-Options:
-  --seed PRICE   search within ±30 % of PRICE (USD per BTC) instead of the whole range
-  --json         print the estimate as JSON (with every evidence output)`;
+import type { EstimateOptions } from './estimate-options.ts';
 
 /** Raw bytes, or hex text decoded to bytes. */
 function blockBytes(path: string): Uint8Array {
@@ -39,96 +30,60 @@ function blockBytes(path: string): Uint8Array {
   return data;
 }
 
-export const command: Command = {
-  name: 'estimate',
-  summary: 'estimate the price from raw block files',
-  help,
-  async run(args: string[]): Promise<number> {
-    const files: string[] = [];
-    let seed: number | null = null;
-    let json = false;
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i];
-      if (arg === '--seed') {
-        const value = args[++i];
-        const price = Number(value);
-        if (value === undefined || value.trim() === '' || !Number.isFinite(price) || price <= 0)
-          throw new UserError(`--seed needs a positive price in USD per BTC, got ${value ?? 'nothing'}`, {
-            exitCode: EXIT.usage,
-          });
-        seed = price;
-      } else if (arg === '--json') json = true;
-      else if (arg.startsWith('-'))
-        throw new UserError(`unknown option "${arg}"`, {
-          hint: 'chainprice estimate --help',
-          exitCode: EXIT.usage,
-        });
-      else files.push(arg);
-    }
-    if (files.length === 0)
-      throw new UserError('no block file given', {
-        hint: 'chainprice estimate FILE.raw... [--seed PRICE]',
-        exitCode: EXIT.usage,
-      });
-
-    const window = new PriceWindow();
-    const blocks: {
-      file: string;
-      hash: string;
-      height: number | null;
-      time: number;
-      transactions: number;
-    }[] = [];
-    for (const file of files) {
-      let transactions = 0;
-      try {
-        const block = readBlock(blockBytes(file));
-        for (const tx of block.transactions()) {
-          window.add(tx, block.header.time);
-          transactions++;
-        }
-        blocks.push({
-          file,
-          hash: block.header.hash,
-          height: block.height,
-          time: block.header.time,
-          transactions,
-        });
-      } catch (error) {
-        if (error instanceof UserError) throw error;
-        throw new UserError(`${file}: not a valid block (${(error as Error).message})`);
+export async function run({ files, seed, json }: EstimateOptions): Promise<number> {
+  const window = new PriceWindow();
+  const blocks: {
+    file: string;
+    hash: string;
+    height: number | null;
+    time: number;
+    transactions: number;
+  }[] = [];
+  for (const file of files) {
+    let transactions = 0;
+    try {
+      const block = readBlock(blockBytes(file));
+      for (const tx of block.transactions()) {
+        window.add(tx, block.header.time);
+        transactions++;
       }
+      blocks.push({
+        file,
+        hash: block.header.hash,
+        height: block.height,
+        time: block.header.time,
+        transactions,
+      });
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new UserError(`${file}: not a valid block (${(error as Error).message})`);
     }
+  }
 
-    const estimate = window.estimate({ seed });
-    const transactions = blocks.reduce((s, b) => s + b.transactions, 0);
-    if (json) {
-      console.log(
-        JSON.stringify(
-          { blocks, transactions, candidateOutputs: window.candidateOutputs, estimate },
-          null,
-          2,
-        ),
-      );
-      return estimate.ok ? EXIT.ok : EXIT.failure;
-    }
-    const heights = blocks.map((b) => b.height ?? '?').join(', ');
-    const days = [...new Set(blocks.map((b) => utcDay(b.time)))].join(', ');
-    console.log(`blocks: ${blocks.length} (height ${heights}; ${days})`);
+  const estimate = window.estimate({ seed });
+  const transactions = blocks.reduce((s, b) => s + b.transactions, 0);
+  if (json) {
     console.log(
-      `transactions: ${transactions.toLocaleString('en-US')}, candidate outputs: ${window.candidateOutputs.toLocaleString('en-US')}`,
+      JSON.stringify({ blocks, transactions, candidateOutputs: window.candidateOutputs, estimate }, null, 2),
     );
-    if (!estimate.ok) {
-      console.log(`no estimate: ${estimate.reason}`);
-      return EXIT.failure;
-    }
-    const usd = (x: number) =>
-      `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-    console.log(
-      `price: ${usd(estimate.price)} per BTC (${estimate.mode === 'seeded' ? `seeded with ${usd(seed!)}` : 'cold search'})`,
-    );
-    console.log(`confidence: ${estimate.confidence.toFixed(2)}`);
-    console.log(`evidence: ${estimate.outputsUsed} outputs near round dollar amounts`);
-    return EXIT.ok;
-  },
-};
+    return estimate.ok ? EXIT.ok : EXIT.failure;
+  }
+  const heights = blocks.map((b) => b.height ?? '?').join(', ');
+  const days = [...new Set(blocks.map((b) => utcDay(b.time)))].join(', ');
+  console.log(`blocks: ${blocks.length} (height ${heights}; ${days})`);
+  console.log(
+    `transactions: ${transactions.toLocaleString('en-US')}, candidate outputs: ${window.candidateOutputs.toLocaleString('en-US')}`,
+  );
+  if (!estimate.ok) {
+    console.log(`no estimate: ${estimate.reason}`);
+    return EXIT.failure;
+  }
+  const usd = (x: number) =>
+    `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  console.log(
+    `price: ${usd(estimate.price)} per BTC (${estimate.mode === 'seeded' ? `seeded with ${usd(seed!)}` : 'cold search'})`,
+  );
+  console.log(`confidence: ${estimate.confidence.toFixed(2)}`);
+  console.log(`evidence: ${estimate.outputsUsed} outputs near round dollar amounts`);
+  return EXIT.ok;
+}

@@ -1,14 +1,14 @@
 // `chainprice history build|show`: build prices every block and every UTC day of the node's active
 // chain into the history database (block files when readable, else RPC; resumable, reorg-safe,
 // parallel), with progress on stderr and a summary at the end; show prints the stored days or
-// blocks as a table, CSV or JSON. In: the arguments. Out: the exit code.
+// blocks as a table, CSV or JSON. In: the parsed options (history-options.ts). Out: the exit code.
 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { EXIT, UserError } from '../errors.ts';
 import { utcDay } from '../format/utc-day.ts';
 import { BlockFiles } from '../history/block-files.ts';
-import { parseRangeValue, resolveRange } from '../history/build-range.ts';
+import { resolveRange } from '../history/build-range.ts';
 import { buildHistory } from '../history/history-build.ts';
 import { blocksCsv, daysCsv } from '../history/history-csv.ts';
 import { HistoryTables } from '../history/history-tables.ts';
@@ -19,115 +19,12 @@ import { datadirSubfolder } from '../node/network.ts';
 import { formatUsd } from '../node/node-command.ts';
 import { resolveNodeConfig } from '../node/node-config.ts';
 import { connectToNode } from '../node/node-connection.ts';
-import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
 import { HistoryStore } from '../store/history.ts';
-import type { Command } from './command.ts';
+import type { HistoryOptions } from './history-options.ts';
 
-const HELP = `Usage: chainprice history build [--from HEIGHT|YYYY-MM-DD] [--to HEIGHT|YYYY-MM-DD] [options]
-       chainprice history show [--from …] [--to …] [--blocks] [--csv | --json] [--data-dir DIR]
-
-build: prices every block and every UTC day of your node's active chain (the
-whole chain by default) and stores them in the history database. Whole days
-are priced: a range is widened to the days it touches. A day pools all its
-blocks in one window; each block is priced alone, seeded by its day's price
-(or the last confident day's). Stop it at any time and run it again: it goes
-on where it stopped, skips what is current, and replaces the rows of blocks a
-reorg replaced. Blocks are read from the node's blk*.dat files when chainprice
-can read them (never written), else over RPC.
-
-  --workers N          worker threads (default: the machine's cores)
-  --blocks-dir DIR     the node's blocks directory (default DATADIR[/network]/blocks)
-  --block-files MODE   auto (default: files when readable), on (files or fail), off (RPC only)
-  --data-dir DIR       where the history is kept (default ~/.chainprice; CHAINPRICE_DATA_DIR)
-
-show: prints the stored history: days by default (--from/--to as dates or
-heights), or blocks with --blocks; as a table, --csv or --json.
-
-${NODE_FLAGS_HELP}`;
-
-interface Parsed {
-  sub: 'build' | 'show';
-  from?: string;
-  to?: string;
-  workers?: number;
-  blocksDir?: string;
-  blockFiles: 'auto' | 'on' | 'off';
-  dataDir?: string;
-  blocks: boolean;
-  format: 'table' | 'csv' | 'json';
-}
-
-function usage(message: string): UserError {
-  return new UserError(`history: ${message}`, { hint: 'chainprice history --help', exitCode: EXIT.usage });
-}
-
-function parse(rest: string[]): Parsed {
-  const [sub, ...args] = rest;
-  if (sub !== 'build' && sub !== 'show')
-    throw usage(sub === undefined ? 'build or show?' : `unknown subcommand "${sub}"`);
-  const out: Parsed = {
-    sub,
-    blockFiles: 'auto',
-    blocks: false,
-    format: 'table',
-    dataDir: process.env.CHAINPRICE_DATA_DIR || undefined,
-  };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const eq = arg.indexOf('=');
-    const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq >= 0) return arg.slice(eq + 1);
-      const v = args[++i];
-      if (v === undefined) throw usage(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--from':
-        out.from = value();
-        break;
-      case '--to':
-        out.to = value();
-        break;
-      case '--workers': {
-        const v = value();
-        if (!/^\d{1,3}$/.test(v)) throw usage(`--workers "${v}" is not a number of threads`);
-        out.workers = Number(v);
-        break;
-      }
-      case '--blocks-dir':
-        out.blocksDir = value();
-        break;
-      case '--block-files': {
-        const v = value();
-        if (v !== 'auto' && v !== 'on' && v !== 'off')
-          throw usage(`--block-files is auto, on or off, not "${v}"`);
-        out.blockFiles = v;
-        break;
-      }
-      case '--data-dir':
-        out.dataDir = value();
-        break;
-      case '--blocks':
-        out.blocks = true;
-        break;
-      case '--csv':
-        out.format = 'csv';
-        break;
-      case '--json':
-        out.format = 'json';
-        break;
-      default:
-        throw usage(`unknown option ${arg}`);
-    }
-  }
-  return out;
-}
-
-async function build(parsed: Parsed, flags: ReturnType<typeof takeNodeFlags>['flags']): Promise<number> {
-  const from = parseRangeValue('--from', parsed.from);
-  const to = parseRangeValue('--to', parsed.to);
-  const config = resolveNodeConfig(flags);
+async function build(parsed: HistoryOptions): Promise<number> {
+  const { from, to } = parsed;
+  const config = resolveNodeConfig(parsed.node);
   const store = HistoryStore.open({ dataDir: parsed.dataDir, source: 'node' });
   const tables = new HistoryTables(store.database);
   const { rpc } = await connectToNode(config, {
@@ -193,12 +90,11 @@ async function build(parsed: Parsed, flags: ReturnType<typeof takeNodeFlags>['fl
   }
 }
 
-function show(parsed: Parsed): number {
+function show(parsed: HistoryOptions): number {
   const store = HistoryStore.open({ dataDir: parsed.dataDir, source: 'node' });
   try {
     const tables = new HistoryTables(store.database);
-    const from = parseRangeValue('--from', parsed.from);
-    const to = parseRangeValue('--to', parsed.to);
+    const { from, to } = parsed;
     if (parsed.blocks) {
       const lo = typeof from === 'number' ? from : 0;
       const hi = typeof to === 'number' ? to : Number.MAX_SAFE_INTEGER;
@@ -242,15 +138,6 @@ function heightDay(tables: HistoryTables, height: number): string | null {
   return row ? utcDay(row.time) : null;
 }
 
-async function run(args: string[]): Promise<number> {
-  const { flags, rest } = takeNodeFlags(args);
-  const parsed = parse(rest);
-  return parsed.sub === 'build' ? build(parsed, flags) : show(parsed);
+export async function run(options: HistoryOptions): Promise<number> {
+  return options.sub === 'build' ? build(options) : show(options);
 }
-
-export const command: Command = {
-  name: 'history',
-  summary: "build or show the price of every block and day of your node's chain",
-  help: HELP,
-  run,
-};

@@ -33,7 +33,7 @@ export interface NodeConfig {
   origin: { network: SettingOrigin; host: SettingOrigin; port: SettingOrigin; auth: SettingOrigin };
 }
 
-/** Node settings as given on the command line (see `takeNodeFlags`); all optional. */
+/** Node settings as given on the command line (src/commands/node-options.ts); all optional. */
 export interface NodeFlags {
   network?: string;
   datadir?: string;
@@ -76,7 +76,7 @@ export const NODE_ENV: Record<keyof NodeFlags, string> = {
 };
 
 /** Long enough for a batch of a few hundred transactions or one large block on a busy node. */
-const DEFAULT_RPC_TIMEOUT_SECONDS = 60;
+export const DEFAULT_RPC_TIMEOUT_SECONDS = 60;
 /** The node listens for RPC on the loopback interface unless told otherwise. */
 const DEFAULT_RPC_HOST = '127.0.0.1';
 

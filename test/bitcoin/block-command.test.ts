@@ -159,7 +159,11 @@ test('errors are one clear line (no stack trace) with the right exit code', () =
     [['block', join(dir, 'missing.raw')], 1, /^chainprice: no such file: .*missing\.raw$/],
     [['block'], 2, /^chainprice: block: which block\?/],
     [['block', rawPath, rawPath], 2, /give exactly one block FILE/],
-    [['block', '--frobnicate', rawPath], 2, /^chainprice: block: unknown option --frobnicate$/],
+    [
+      ['block', '--frobnicate', rawPath],
+      2,
+      /^chainprice: block: unknown option --frobnicate \(chainprice block --help\)$/,
+    ],
     [['block', dir], 1, /is a directory, not a block file$/],
   ];
   writeFileSync(join(dir, 'truncated.raw'), block.subarray(0, 120));

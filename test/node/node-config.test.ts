@@ -10,7 +10,6 @@ import {
   type NodeFlags,
   resolveNodeConfig,
 } from '../../src/node/node-config.ts';
-import { takeNodeFlags } from '../../src/node/node-flags.ts';
 
 const HOME = '/home/alice';
 const DATADIR = path.join(HOME, '.bitcoin');
@@ -155,25 +154,5 @@ describe('node config resolution', () => {
         (error: unknown) => error instanceof UserError && message.test(error.message),
       );
     }
-  });
-});
-
-describe('node flags', () => {
-  it('separates node flags from the rest, in both spellings', () => {
-    const { flags, rest } = takeNodeFlags([
-      '--regtest',
-      '--rpc-port=1234',
-      '--json',
-      '--datadir',
-      '/d',
-      '100',
-    ]);
-    assert.deepEqual(flags, { network: 'regtest', rpcPort: '1234', datadir: '/d' });
-    assert.deepEqual(rest, ['--json', '100']);
-  });
-
-  it('needs a value after a value flag', () => {
-    assert.throws(() => takeNodeFlags(['--rpc-port']), /--rpc-port needs a value/);
-    assert.throws(() => takeNodeFlags(['--conf', '--json']), /--conf needs a value/);
   });
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseServeArgs } from '../../src/commands/serve.ts';
+import { parseServeArgs } from '../../src/commands/serve-options.ts';
 import { openClient } from './ws-client.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -96,7 +96,7 @@ describe('options', () => {
     [['--demo', '--demo-speed', 'fast'], /--demo-speed needs a positive number/],
     [['--token', 'two words'], /printable ASCII without spaces/],
     [['--demo', '--regtest'], /node options do not apply with --demo/],
-    [['--frobnicate'], /unknown argument --frobnicate/],
+    [['--frobnicate'], /unknown option --frobnicate/],
   ] as const) {
     test(`refuses ${args.join(' ')}`, () => {
       assert.throws(

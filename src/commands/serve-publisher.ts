@@ -1,0 +1,51 @@
+// `chainprice serve --nats`: the NATS connection, the estimators' lease and the publisher that
+// puts the live state on the bus for edges (src/bus/), loaded only when asked for. In: the NATS
+// target, the source and the history. Out: the instance name (the documents' "served_by"), start
+// and close.
+
+import type { NatsTarget } from '../bus/nats-target.ts';
+import { UserError } from '../errors.ts';
+import type { HistoryReader } from '../live/readers.ts';
+import type { Source } from './serve-source.ts';
+
+export interface Publishing {
+  instance: string;
+  start(): void;
+  close(): Promise<void>;
+}
+
+export async function openPublisher(
+  target: NatsTarget,
+  source: Source,
+  history: HistoryReader | undefined,
+  status: (line: string) => void,
+): Promise<Publishing> {
+  const { isNetworkName } = await import('../bus/bus-protocol.ts');
+  const { openBus } = await import('../bus/bus-start.ts');
+  const { BusPublisher } = await import('../bus/publisher.ts');
+  if (!isNetworkName(source.network))
+    throw new UserError(`serve: --nats does not know network ${source.network}`);
+  const bus = await openBus(target, 'estimator');
+  const publisher = new BusPublisher({
+    nc: bus.nc,
+    kv: bus.kv,
+    network: source.network,
+    feed: source.feed,
+    history,
+    blocks: source.blocks,
+    instance: bus.instance,
+    log: status,
+  });
+  status(
+    `NATS: ${bus.instance} joined ${target.shown} (credentials: ${target.authKind}) for the ${source.network} ` +
+      'network; publishing once it holds the lease, standing by while another estimator does',
+  );
+  return {
+    instance: bus.instance,
+    start: () => publisher.start(),
+    close: async () => {
+      await publisher.stop();
+      await bus.nc.close().catch(() => {});
+    },
+  };
+}
