@@ -55,6 +55,13 @@ async function main(argv: string[]): Promise<number> {
   return command.run(rest, process.env);
 }
 
+// A reader that stops early (`chainprice block FILE --txs | head`) closes the pipe: stop quietly, as
+// the shell's own tools do, instead of failing on the next write.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? EXIT.ok);
+});
+
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {

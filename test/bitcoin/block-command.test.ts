@@ -203,3 +203,26 @@ test('a real block through the command', { skip: real === null ? REAL_DATA_MISSI
   const other = BitcoinJsBlock.fromBuffer(readFileSync(`${REAL_DATA_DIR}${entry.file}`));
   assert.equal(summary.weight, other.weight(), 'block weight as bitcoinjs-lib computes it');
 });
+
+test('chainprice block FILE --txs piped into a reader that stops early ends quietly (no EPIPE trace)', (t) => {
+  const real = realBlocks();
+  if (real === null) return t.skip(REAL_DATA_MISSING);
+  // The biggest real block: its JSON Lines far exceed a pipe's buffer, so the writes meet the closed pipe.
+  const biggest = real.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const run = spawnSync(
+    'bash',
+    [
+      '-o',
+      'pipefail',
+      '-c',
+      `"$0" "$1" block --txs "$2" | head -n 1`,
+      process.execPath,
+      CLI,
+      `${REAL_DATA_DIR}${biggest.file}`,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.equal(run.stderr, '');
+  assert.equal(run.status, 0);
+  assert.equal(JSON.parse(run.stdout).hash, biggest.hash);
+});
