@@ -204,10 +204,10 @@ test('a real block through the command', { skip: real === null ? REAL_DATA_MISSI
   assert.equal(summary.weight, other.weight(), 'block weight as bitcoinjs-lib computes it');
 });
 
-test('chainprice block FILE --txs piped into a reader that stops early ends quietly (no EPIPE trace)', (t) => {
+test('chainprice block FILE --txs into a pipe its reader has closed ends quietly (no EPIPE trace)', (t) => {
   const real = realBlocks();
   if (real === null) return t.skip(REAL_DATA_MISSING);
-  // The biggest real block: its JSON Lines far exceed a pipe's buffer, so the writes meet the closed pipe.
+  // `true` closes the pipe at once, before chainprice writes (as `| head` does after a few lines).
   const biggest = real.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const run = spawnSync(
     'bash',
@@ -215,7 +215,7 @@ test('chainprice block FILE --txs piped into a reader that stops early ends quie
       '-o',
       'pipefail',
       '-c',
-      `"$0" "$1" block --txs "$2" | head -n 1`,
+      '"$0" "$1" block --txs "$2" | true',
       process.execPath,
       CLI,
       `${REAL_DATA_DIR}${biggest.file}`,
@@ -224,5 +224,4 @@ test('chainprice block FILE --txs piped into a reader that stops early ends quie
   );
   assert.equal(run.stderr, '');
   assert.equal(run.status, 0);
-  assert.equal(JSON.parse(run.stdout).hash, biggest.hash);
 });
