@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { parseEdgeArgs } from '../../../src/commands/edge.ts';
 import { parseServeArgs } from '../../../src/commands/serve.ts';
 import type { PriceMessage, ServerMessage } from '../../../src/server/protocol.ts';
-import { delay, openClient, type TestClient } from '../../server/ws-client.ts';
+import { openClient, type TestClient } from '../../server/ws-client.ts';
+import { waitFor } from '../../support/wait.ts';
 import { NatsServer, NO_NATS } from './nats-server.ts';
 
 const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
@@ -48,15 +49,24 @@ function runCli(args: string[], env: Record<string, string> = {}): Run {
 }
 
 async function waitForLine(run: Run, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = run.stderr().match(pattern);
-    if (match) return match;
-    if (Date.now() > deadline || run.child.exitCode !== null) {
-      throw new Error(`no line matching ${pattern} in:\n${run.stderr()}`);
-    }
-    await delay(50);
-  }
+  const match = await waitFor(
+    () => {
+      const found = run.stderr().match(pattern);
+      if (found === null && run.child.exitCode !== null) {
+        throw new Error(`exited (${run.child.exitCode}) with no line matching ${pattern}:\n${run.stderr()}`);
+      }
+      return found;
+    },
+    { what: `a line matching ${pattern}`, timeoutMs, detail: () => run.stderr() },
+  );
+  return match as RegExpMatchArray;
+}
+
+/** The output of each run, for a failure message. */
+function logsOf(named: Record<string, Run>): string {
+  return Object.entries(named)
+    .map(([name, run]) => `--- ${name}:\n${run.stderr()}`)
+    .join('\n');
 }
 
 const isPrice = (m: ServerMessage): m is PriceMessage => m.type === 'snapshot' || m.type === 'update';
@@ -83,12 +93,13 @@ function estimator(nats: string, price: number): Run {
 async function edgeClient(nats: string): Promise<{ edge: Run; client: TestClient; url: string }> {
   const edge = runCli(['edge', '--nats', nats, '--network', 'demo', '--port', '0']);
   const [, url] = await waitForLine(edge, /on (http:\/\/\S+\/)/, 20_000);
-  for (let i = 0; ; i++) {
-    const health = await fetch(`${url}health`);
-    if (health.status === 200) break;
-    if (i > 200) throw new Error(`the edge stayed unhealthy:\n${edge.stderr()}`);
-    await delay(100);
-  }
+  await waitFor(async () => (await fetch(`${url}health`)).status, {
+    what: 'the edge to be healthy',
+    until: (status) => status === 200,
+    timeoutMs: 20_000,
+    everyMs: 100,
+    detail: () => edge.stderr(),
+  });
   const client = await openClient(`${url.replace('http', 'ws')}ws/mempool`);
   await client.message(0);
   return { edge, client, url };
@@ -127,7 +138,12 @@ describe('stand-by estimator', { skip: NO_NATS, timeout: 180_000 }, () => {
       const second = estimator(nats.url, DEAR);
       await waitForLine(second, /serving the demo price/, 60_000);
       const { client, url } = await edgeClient(nats.url);
-      await delay(1_500);
+      // A few updates (about 1.5 s of them) while both run: only the first's market.
+      await waitFor(() => client.messages.filter((m) => m.type === 'update').length, {
+        what: 'three updates through the edge',
+        until: (n) => n >= 3,
+        timeoutMs: 10_000,
+      });
       assert.ok(client.messages.filter(isPrice).every((m) => m.price === null || isCheap(m.price)));
       assert.ok(!/acquired/.test(second.stderr()), 'the second stands by');
 
@@ -159,13 +175,35 @@ describe('stand-by estimator', { skip: NO_NATS, timeout: 180_000 }, () => {
       await waitForLine(first, /lease for demo: acquired/, 60_000);
       const second = estimator(nats.url, DEAR);
       await waitForLine(second, /serving the demo price/, 60_000);
-      const { client } = await edgeClient(nats.url);
+      const { client, edge } = await edgeClient(nats.url);
+      const logs = () => logsOf({ first, second, edge });
       const from = client.messages.length;
+      const paused = Date.now();
       first.child.kill('SIGSTOP');
       await waitForLine(second, /lease for demo: acquired/, 10_000);
       first.child.kill('SIGCONT');
+      // The paused publisher still has its state subscription: the edge must not wait on it once
+      // the stand-by holds the lease (it did, for its 3 s request timeout, before the fix).
+      await waitFor(
+        () => client.messages.slice(from).find((m) => isPrice(m) && m.price !== null && isDear(m.price)),
+        {
+          what: 'the stand-by’s market at the edge’s client',
+          timeoutMs: 10_000,
+          detail: logs,
+        },
+      );
+      const tookMs = Date.now() - paused;
+      console.log(`# take-over: the edge's client had the stand-by's market ${tookMs} ms after the pause`);
+      assert.ok(tookMs < 5_000, `take-over took ${tookMs} ms\n${logs()}`);
       await waitForLine(first, /taken over by another estimator; standing by/, 10_000);
-      await delay(2_000); // whatever the old one still sends is ignored by the edge
+      // Whatever the old one still sends is ignored by the edge: three more updates after it stood by.
+      const stoodBy = client.messages.length;
+      await waitFor(() => client.messages.slice(stoodBy).filter((m) => m.type === 'update').length, {
+        what: 'three updates after the old publisher stood by',
+        until: (n) => n >= 3,
+        timeoutMs: 10_000,
+        detail: logs,
+      });
       assertHandedOver(client, from);
     } finally {
       await nats.dispose();
