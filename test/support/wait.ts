@@ -25,6 +25,11 @@ export interface WaitOptions<T> {
 const SHOWN_CHARS = 600;
 
 /** Reads `read()` until `until` holds (default: truthy) and returns that value; fails after `timeoutMs`. */
+export function waitFor<T>(
+  read: () => T | Promise<T>,
+  options: WaitOptions<T> & { until?: undefined },
+): Promise<NonNullable<T>>;
+export function waitFor<T>(read: () => T | Promise<T>, options: WaitOptions<T>): Promise<T>;
 export async function waitFor<T>(read: () => T | Promise<T>, options: WaitOptions<T>): Promise<T> {
   const { what, timeoutMs, until = Boolean, ignoreErrors = false, detail, everyMs = 25 } = options;
   const started = performance.now();

@@ -49,7 +49,7 @@ function runCli(args: string[], env: Record<string, string> = {}): Run {
 }
 
 async function waitForLine(run: Run, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  const match = await waitFor(
+  return waitFor(
     () => {
       const found = run.stderr().match(pattern);
       if (found === null && run.child.exitCode !== null) {
@@ -59,7 +59,6 @@ async function waitForLine(run: Run, pattern: RegExp, timeoutMs: number): Promis
     },
     { what: `a line matching ${pattern}`, timeoutMs, detail: () => run.stderr() },
   );
-  return match as RegExpMatchArray;
 }
 
 /** The output of each run, for a failure message. */
@@ -90,6 +89,15 @@ function estimator(nats: string, price: number): Run {
   ]);
 }
 
+/**
+ * Waits until a demo estimator has its market: it says it serves before its pre-fill of simulated
+ * transactions is done (a few seconds; more on a loaded machine), and a stand-by that takes over
+ * before then hands over an empty window with no price.
+ */
+async function marketReady(run: Run): Promise<void> {
+  await waitForLine(run, /demo: \d+ transactions and \d+ blocks in/, 60_000);
+}
+
 async function edgeClient(nats: string): Promise<{ edge: Run; client: TestClient; url: string }> {
   const edge = runCli(['edge', '--nats', nats, '--network', 'demo', '--port', '0']);
   const [, url] = await waitForLine(edge, /on (http:\/\/\S+\/)/, 20_000);
@@ -111,13 +119,29 @@ const DEAR = 120_000;
 const isDear = (p: number) => p > 75_000;
 const isCheap = (p: number) => p < 45_000;
 
+/** The client's messages from `from` on, one a line, for a failure message. */
+function messagesOf(client: TestClient, from: number): string {
+  return client.messages
+    .slice(from)
+    .map((m) =>
+      isPrice(m)
+        ? `${m.seq} ${m.type} ${m.price} (${m.transactions.length} points)`
+        : `${m.type} ${'code' in m ? m.code : ''}`,
+    )
+    .join('\n');
+}
+
 /** Checks the client's messages from `from` on: cheap until a snapshot, dear from it on, nothing mixed. */
-function assertHandedOver(client: TestClient, from: number): PriceMessage {
+function assertHandedOver(client: TestClient, from: number, logs = () => ''): PriceMessage {
   const later = client.messages.slice(from).filter(isPrice);
   const switchAt = later.findIndex((m) => m.price !== null && isDear(m.price));
   assert.ok(switchAt >= 0, 'the new market arrives');
   const first = later[switchAt];
-  assert.equal(first.type, 'snapshot', 'the new publisher arrives as a fresh snapshot');
+  assert.equal(
+    first.type,
+    'snapshot',
+    `the new publisher arrives as a fresh snapshot; the client got:\n${messagesOf(client, from)}\n${logs()}`,
+  );
   for (const m of later.slice(0, switchAt)) {
     assert.ok(m.price === null || isCheap(m.price), `before the hand-over only the old market (${m.price})`);
   }
@@ -137,6 +161,7 @@ describe('stand-by estimator', { skip: NO_NATS, timeout: 180_000 }, () => {
       await waitForLine(first, /lease for demo: acquired/, 60_000);
       const second = estimator(nats.url, DEAR);
       await waitForLine(second, /serving the demo price/, 60_000);
+      await Promise.all([marketReady(first), marketReady(second)]);
       const { client, url } = await edgeClient(nats.url);
       // A few updates (about 1.5 s of them) while both run: only the first's market.
       await waitFor(() => client.messages.filter((m) => m.type === 'update').length, {
@@ -175,12 +200,14 @@ describe('stand-by estimator', { skip: NO_NATS, timeout: 180_000 }, () => {
       await waitForLine(first, /lease for demo: acquired/, 60_000);
       const second = estimator(nats.url, DEAR);
       await waitForLine(second, /serving the demo price/, 60_000);
+      await Promise.all([marketReady(first), marketReady(second)]);
       const { client, edge } = await edgeClient(nats.url);
       const logs = () => logsOf({ first, second, edge });
       const from = client.messages.length;
       const paused = Date.now();
       first.child.kill('SIGSTOP');
       await waitForLine(second, /lease for demo: acquired/, 10_000);
+      const acquired = Date.now();
       first.child.kill('SIGCONT');
       // The paused publisher still has its state subscription: the edge must not wait on it once
       // the stand-by holds the lease (it did, for its 3 s request timeout, before the fix).
@@ -192,9 +219,13 @@ describe('stand-by estimator', { skip: NO_NATS, timeout: 180_000 }, () => {
           detail: logs,
         },
       );
-      const tookMs = Date.now() - paused;
-      console.log(`# take-over: the edge's client had the stand-by's market ${tookMs} ms after the pause`);
-      assert.ok(tookMs < 5_000, `take-over took ${tookMs} ms\n${logs()}`);
+      const followedMs = Date.now() - acquired;
+      console.log(
+        `# take-over: the edge's client had the stand-by's market ${Date.now() - paused} ms after the pause, ${followedMs} ms after the stand-by took the lease`,
+      );
+      // The lease's own timing (up to 4 s) is the kill test's; here the edge must follow at once
+      // (it took up to 3 s more before the fix). Generous for a loaded machine: it takes ~0.1 s.
+      assert.ok(followedMs < 2_000, `the edge followed ${followedMs} ms after the take-over\n${logs()}`);
       await waitForLine(first, /taken over by another estimator; standing by/, 10_000);
       // Whatever the old one still sends is ignored by the edge: three more updates after it stood by.
       const stoodBy = client.messages.length;
@@ -204,7 +235,7 @@ describe('stand-by estimator', { skip: NO_NATS, timeout: 180_000 }, () => {
         timeoutMs: 10_000,
         detail: logs,
       });
-      assertHandedOver(client, from);
+      assertHandedOver(client, from, logs);
     } finally {
       await nats.dispose();
     }
