@@ -21,8 +21,9 @@ import { createNodeFeed, type NodeFeed } from '../../../src/node/node-feed.ts';
 import { isRoundBitcoinAmount } from '../../../src/oracle/round-bitcoin.ts';
 import { MIN_SEED_CONFIDENCE } from '../../../src/oracle/seed-price.ts';
 import { PriceWindow } from '../../../src/oracle/window.ts';
+import { sleep, waitFor as waitUntil } from '../../support/wait.ts';
 import { Economy } from './economy.ts';
-import { bitcoindOrSkipReason, RegtestNode, sleep } from './regtest-node.ts';
+import { bitcoindOrSkipReason, RegtestNode } from './regtest-node.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : false;
@@ -33,17 +34,15 @@ const WINDOW_SECONDS = 3 * 3600;
 const PRICE_1 = 61_234.57;
 const PRICE_2 = PRICE_1 * 1.12;
 
+/** Waits for `condition`; returns how long it took (ms). */
 async function waitFor(
   what: string,
   condition: () => boolean | Promise<boolean>,
   ms = 15_000,
 ): Promise<number> {
   const started = Date.now();
-  for (;;) {
-    if (await condition()) return Date.now() - started;
-    if (Date.now() - started > ms) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
+  await waitUntil(condition, { what, timeoutMs: ms, everyMs: 50 });
+  return Date.now() - started;
 }
 
 function within(price: number | null | undefined, target: number, tolerance = 0.01): boolean {
