@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../support/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BASE = process.env.CHAINPRICE_TEST_BASE_IMAGE || 'localhost/chainprice-test-node:24';
@@ -59,22 +60,19 @@ function unavailable(): string | null {
 
 const SKIP = unavailable();
 
+/** Polls `probe` (errors count as "not yet") until it returns a value; fails with the container's log. */
 async function until<T>(ms: number, what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = '';
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = String(error);
-    }
-    if (Date.now() > deadline) {
+  return (await waitFor(probe, {
+    what,
+    timeoutMs: ms,
+    until: (value) => value !== undefined,
+    ignoreErrors: true,
+    everyMs: 500,
+    detail: () => {
       const logs = podman(['logs', NAME]);
-      throw new Error(`${what}: not after ${ms} ms (${last})\ncontainer log:\n${logs.stdout}${logs.stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+      return `container log:\n${logs.stdout}${logs.stderr}`;
+    },
+  })) as T;
 }
 
 describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () => {

@@ -101,13 +101,19 @@ async function marketReady(run: Run): Promise<void> {
 async function edgeClient(nats: string): Promise<{ edge: Run; client: TestClient; url: string }> {
   const edge = runCli(['edge', '--nats', nats, '--network', 'demo', '--port', '0']);
   const [, url] = await waitForLine(edge, /on (http:\/\/\S+\/)/, 20_000);
-  await waitFor(async () => (await fetch(`${url}health`)).status, {
-    what: 'the edge to be healthy',
-    until: (status) => status === 200,
-    timeoutMs: 20_000,
-    everyMs: 100,
-    detail: () => edge.stderr(),
-  });
+  await waitFor(
+    async () => {
+      const health = await fetch(`${url}health`);
+      return { status: health.status, problems: ((await health.json()) as { problems: string[] }).problems };
+    },
+    {
+      what: 'the edge to be healthy',
+      until: (health) => health.status === 200,
+      timeoutMs: 20_000,
+      everyMs: 100,
+      detail: () => edge.stderr(),
+    },
+  );
   const client = await openClient(`${url.replace('http', 'ws')}ws/mempool`);
   await client.message(0);
   return { edge, client, url };
