@@ -36,6 +36,7 @@ import {
   type BusState,
   fromWire,
   type NetworkName,
+  STATE_TIMEOUT_MS,
   sourceOf,
   subjects,
   type WirePoint,
@@ -45,7 +46,6 @@ import { busError } from './nats-connect.ts';
 
 /** No update or beat from the publisher for this long: it is gone (beats come every second). */
 export const SILENT_MS = 3_000;
-const STATE_TIMEOUT_MS = 3_000;
 const RETRY_MS = 300;
 /** Messages kept while a state request is under way (two updates a second: minutes of headroom). */
 const MAX_BUFFERED = 1_000;

@@ -151,8 +151,17 @@ describe('one estimator, two edges, over a real nats-server', { skip: NO_NATS, t
     await feed.start();
     edges = [await startEdge(nats.url, edgeLogs), await startEdge(nats.url, otherEdgeLogs)];
     await until('the estimator to publish', () => estimator.publisher.publishing);
-    await until('both edges to be healthy', async () =>
-      (await Promise.all(edges.map(healthOf))).every((h) => h.status === 200),
+    await waitFor(
+      async () =>
+        (await Promise.all(edges.map(healthOf))).map((h) => ({
+          status: h.status,
+          problems: h.body.problems,
+        })),
+      {
+        what: 'both edges to be healthy',
+        until: (healths) => healths.every((h) => h.status === 200),
+        timeoutMs: 10_000,
+      },
     );
   });
 
@@ -345,14 +354,22 @@ describe('a lease holder that froze (paused: connected, subscribed, silent)', {
   skip: NO_NATS,
   timeout: 60_000,
 }, () => {
-  test('an edge asking it for its state follows the stand-by as soon as it takes the lease', async () => {
+  const { leaseKey, state } = subjects('demo');
+
+  /** nats-server, a demo feed, and a frozen holder: it holds the lease and takes state requests, answering none. */
+  async function withFrozenHolder(
+    run: (
+      nats: NatsServer,
+      feed: DemoFeed,
+      asked: number[],
+      closing: (() => Promise<unknown>)[],
+    ) => Promise<void>,
+  ): Promise<void> {
     const nats = await NatsServer.start();
-    const { leaseKey, state } = subjects('demo');
     const frozen = await openBus(natsTarget(nats.url, {}, '--nats', ''), 'estimator');
     const feed = createDemoFeed({ prefillSeconds: 600, seed: 3 });
     const closing: (() => Promise<unknown>)[] = [() => frozen.nc.close(), () => feed.stop()];
     try {
-      // It holds the lease and is subscribed to state requests, but answers none (a paused process).
       await frozen.kv.create(leaseKey, `${frozen.instance}-1`);
       const asked: number[] = [];
       frozen.nc.subscribe(state, {
@@ -362,28 +379,48 @@ describe('a lease holder that froze (paused: connected, subscribed, silent)', {
       });
       await frozen.nc.flush();
       await feed.start();
+      await run(nats, feed, asked, closing);
+    } finally {
+      for (const close of closing) await close().catch(() => {});
+      await nats.dispose();
+    }
+  }
+
+  /** A stand-by that calls a lease unchanged for 500 ms free: it takes over within about a second. */
+  async function startStandBy(
+    nats: NatsServer,
+    feed: DemoFeed,
+    logs: string[],
+    closing: (() => Promise<unknown>)[],
+  ): Promise<{ publisher: BusPublisher; bus: Bus }> {
+    const bus = await openBus(natsTarget(nats.url, {}, '--nats', ''), 'estimator');
+    const publisher = new BusPublisher({
+      nc: bus.nc,
+      kv: bus.kv,
+      network: 'demo',
+      feed,
+      instance: bus.instance,
+      log: (line) => logs.push(`stand-by: ${line}`),
+      leaseExpireMs: 500,
+    });
+    closing.unshift(async () => {
+      await publisher.stop();
+      await bus.nc.close();
+    });
+    publisher.start();
+    await bus.nc.flush();
+    return { publisher, bus };
+  }
+
+  test('an edge asking it for its state follows the stand-by as soon as it takes the lease', async () => {
+    await withFrozenHolder(async (nats, feed, asked, closing) => {
       const edgeLogs: string[] = [];
       const edge = await startEdge(nats.url, edgeLogs);
       closing.unshift(() => edge.close());
       await waitFor(() => asked.length > 0, { what: 'the edge to ask the frozen holder', timeoutMs: 10_000 });
 
-      // A stand-by that calls a lease unchanged for 500 ms free takes over within about a second,
-      // well inside the edge's 3 s state request to the frozen holder.
-      const bus = await openBus(natsTarget(nats.url, {}, '--nats', ''), 'estimator');
-      const standBy = new BusPublisher({
-        nc: bus.nc,
-        kv: bus.kv,
-        network: 'demo',
-        feed,
-        instance: bus.instance,
-        log: (line) => edgeLogs.push(`stand-by: ${line}`),
-        leaseExpireMs: 500,
-      });
-      closing.unshift(async () => {
-        await standBy.stop();
-        await bus.nc.close();
-      });
-      standBy.start();
+      // The stand-by takes over well inside the edge's 3 s state request to the frozen holder.
+      const standBy = (await startStandBy(nats, feed, edgeLogs, closing)).publisher;
       await waitFor(() => standBy.publishing, { what: 'the stand-by to take the lease', timeoutMs: 10_000 });
       const acquired = Date.now();
       await waitFor(() => edge.feed.live, {
@@ -400,9 +437,21 @@ describe('a lease holder that froze (paused: connected, subscribed, silent)', {
       client.close();
       assert.equal(snapshot.type, 'snapshot');
       assert.ok(snapshot.transactions.length > 0, 'the stand-by’s window (the frozen holder never answered)');
-    } finally {
-      for (const close of closing) await close().catch(() => {});
-      await nats.dispose();
-    }
+    });
+  });
+
+  test('a state request that came just before a stand-by took the lease is answered by it', async () => {
+    await withFrozenHolder(async (nats, feed, _asked, closing) => {
+      // An edge that read the lease the moment it named the stand-by asks before the stand-by knows
+      // it holds it (and the frozen holder, still subscribed, never answers).
+      const { publisher, bus } = await startStandBy(nats, feed, [], closing);
+      const started = Date.now();
+      const reply = await bus.nc.request(state, '', { timeout: 3_000 });
+      const answeredMs = Date.now() - started;
+      const answer = reply.json<{ epoch: string; points: unknown[] }>();
+      assert.equal(answer.epoch, publisher.lease.epoch, 'the stand-by, now the holder, answered');
+      assert.ok(answer.points.length > 0);
+      assert.ok(answeredMs < 2_500, `answered ${answeredMs} ms after asking (the take-over takes ~1 s)`);
+    });
   });
 });
