@@ -139,12 +139,17 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
     return kept.estimates.length === 1;
   }
 
+  /** The health body when /health answers 200; else throws with its problems (shown on timeout). */
+  async function healthy(): Promise<{ status: string; source: string }> {
+    const response = await fetch(`${url}health`);
+    const body = (await response.json()) as { status: string; source: string; problems?: string[] };
+    if (!response.ok) throw new Error(`/health ${response.status}: ${body.problems?.join('; ')}`);
+    return body;
+  }
+
   test('serve --demo: /health, the HEALTHCHECK and a price through the published port', async () => {
     start();
-    const health = await until(90_000, '/health answers 200', async () => {
-      const response = await fetch(`${url}health`);
-      return response.ok ? ((await response.json()) as { status: string; source: string }) : undefined;
-    });
+    const health = await until(90_000, '/health answers 200', healthy);
     assert.equal(health.source, 'demo');
     const price = await until(60_000, '/api/v1/price has a price', async () => {
       const body = (await (await fetch(`${url}api/v1/price`)).json()) as { price: number | null };
@@ -175,18 +180,14 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
 
     ok(['restart', '--time', '10', NAME]);
     findUrl();
-    await until(90_000, '/health answers 200 after the restart', async () =>
-      (await fetch(`${url}health`)).ok ? true : undefined,
-    );
+    await until(90_000, '/health answers 200 after the restart', healthy);
     assert.equal(ok(['exec', NAME, 'cat', '/data/marker']).trim(), 'kept');
     assert.ok(await historyHas(first), 'the estimate recorded before the restart is still in the history');
 
     // An upgrade replaces the container: the volume carries the data over to the new one.
     ok(['rm', '--force', '--time', '10', NAME]);
     start();
-    await until(90_000, '/health answers 200 in a new container', async () =>
-      (await fetch(`${url}health`)).ok ? true : undefined,
-    );
+    await until(90_000, '/health answers 200 in a new container', healthy);
     assert.equal(ok(['exec', NAME, 'cat', '/data/marker']).trim(), 'kept');
     assert.ok(await historyHas(first), 'the new container has the history of the old one');
   });
