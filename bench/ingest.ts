@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     return;
   }
   const phases = phasesFromArgs();
-  const { freePort } = await import('../test/integration/node/regtest-node.ts');
+  const { freePort } = await import('../test/support/ports.ts');
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;
 
   const added = new Map<string, number>();

@@ -438,7 +438,7 @@ interface NodeChild {
 
 /** Starts the node child (its blocks go to a file in `cache`) and waits until it is ready. */
 async function startNode(cache: string): Promise<NodeChild> {
-  const { freePort } = await import('../test/integration/node/regtest-node.ts');
+  const { freePort } = await import('../test/support/ports.ts');
   const endpoint = `tcp://127.0.0.1:${await freePort()}`;
   const child = fork(
     fileURLToPath(import.meta.url),
@@ -1027,7 +1027,7 @@ function tempDir(): { path: string; remove: () => void } {
 
 /** `chainprice serve` against the bench's node: the whole process at mainnet size. */
 async function serveNode(): Promise<Record<string, unknown>> {
-  const { freePort } = await import('../test/integration/node/regtest-node.ts');
+  const { freePort } = await import('../test/support/ports.ts');
   const blockCount = Number(option('--blocks', '144'));
   const windowBlocks = Math.min(blockCount, 144);
   const dir = tempDir();
@@ -1234,7 +1234,7 @@ async function serveNode(): Promise<Record<string, unknown>> {
 
 /** `chainprice serve --demo`: the whole process, with its 60-day demo history and its 3-hour pre-fill. */
 async function serveDemo(): Promise<Record<string, unknown>> {
-  const { freePort } = await import('../test/integration/node/regtest-node.ts');
+  const { freePort } = await import('../test/support/ports.ts');
   const dir = tempDir();
   let serve: ServeProcess | null = null;
   let watch: RssWatch | null = null;

@@ -36,6 +36,7 @@ import {
   type BusState,
   fromWire,
   type NetworkName,
+  STATE_TIMEOUT_MS,
   sourceOf,
   subjects,
   type WirePoint,
@@ -45,7 +46,6 @@ import { busError } from './nats-connect.ts';
 
 /** No update or beat from the publisher for this long: it is gone (beats come every second). */
 export const SILENT_MS = 3_000;
-const STATE_TIMEOUT_MS = 3_000;
 const RETRY_MS = 300;
 /** Messages kept while a state request is under way (two updates a second: minutes of headroom). */
 const MAX_BUFFERED = 1_000;
@@ -86,6 +86,8 @@ export class BusFeed implements LiveFeed {
   private resyncing = false;
   private resyncAgain = false;
   private buffered: BusMessage[] = [];
+  /** While a state request waits on a holder: that holder, and what wakes the wait when another epoch speaks. */
+  private asked: { holder: string; wake: () => void } | null = null;
   private detail: string | null = 'waiting for the estimator’s state over NATS';
   private sub: Subscription | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -213,6 +215,7 @@ export class BusFeed implements LiveFeed {
     if (this.resyncing) {
       this.buffered.push(message);
       if (this.buffered.length > MAX_BUFFERED) this.buffered.shift();
+      if (this.asked !== null && message.epoch !== this.asked.holder) this.asked.wake();
       return;
     }
     if (message.epoch !== this.epoch) {
@@ -286,6 +289,7 @@ export class BusFeed implements LiveFeed {
         this.resyncAgain = false;
         this.buffered = [];
         const state = await this.readState();
+        if (state === 'lease moved') continue;
         if (state === null) {
           await delay(RETRY_MS);
           continue;
@@ -310,8 +314,11 @@ export class BusFeed implements LiveFeed {
     if (this.resyncAgain) void this.resync('again');
   }
 
-  /** The holder's state, or null (said once in `detail`) when there is no holder or it does not answer. */
-  private async readState(): Promise<BusState | null> {
+  /**
+   * The holder's state; null (said once in `detail`) when there is no holder or it does not answer;
+   * 'lease moved' when another publisher took the lease while we waited for the holder's answer.
+   */
+  private async readState(): Promise<BusState | null | 'lease moved'> {
     const { nc, kv } = this.options;
     if (!this.natsConnected) return null;
     try {
@@ -320,7 +327,11 @@ export class BusFeed implements LiveFeed {
         this.detail = 'edge: no estimator publishes on this network yet (no lease holder)';
         return null;
       }
-      const reply = await nc.request(this.subjects.state, '', { timeout: STATE_TIMEOUT_MS });
+      const reply = await this.unlessLeaseMoves(
+        nc.request(this.subjects.state, '', { timeout: STATE_TIMEOUT_MS }),
+        holder,
+      );
+      if (reply === null) return 'lease moved';
       const state = reply.json<BusState>();
       if (state.v !== BUS_VERSION) {
         this.detail = `edge: the estimator speaks bus version ${state.v}, this edge ${BUS_VERSION}; upgrade one of them`;
@@ -331,6 +342,30 @@ export class BusFeed implements LiveFeed {
     } catch (error) {
       this.detail = `edge: cannot read the estimator’s state over NATS (${busError(error)}); retrying`;
       return null;
+    }
+  }
+
+  /**
+   * The reply to a state request to `holder`, or null as soon as the lease names another holder. A
+   * holder that is paused (GC, SIGSTOP, a frozen VM) keeps its subscription and never answers, and
+   * the stand-by that takes over announces itself at once: waiting out the request's timeout would
+   * keep every client on the old price for up to STATE_TIMEOUT_MS longer. Each message of another
+   * epoch wakes the wait to read the lease again; the holder's own answer ends it.
+   */
+  private async unlessLeaseMoves(request: Promise<Msg>, holder: string): Promise<Msg | null> {
+    request.catch(() => {}); // abandoned when the lease moves: its timeout must not go unhandled
+    try {
+      for (;;) {
+        const woken = new Promise<null>((resolve) => {
+          this.asked = { holder, wake: () => resolve(null) };
+        });
+        const reply = await Promise.race([request, woken]);
+        if (reply !== null) return reply;
+        this.asked = null;
+        if ((await leaseHolder(this.options.kv, this.subjects.leaseKey)) !== holder) return null;
+      }
+    } finally {
+      this.asked = null;
     }
   }
 

@@ -25,6 +25,8 @@ export const WINDOW_LIMIT = 20_000;
 export const BUS_VERSION = 1;
 export const LEASE_BUCKET = 'chainprice_leases';
 export const ESTIMATOR_QUEUE = 'chainprice-estimators';
+/** How long an edge waits for the state: a full state is ~0.6 MB, seconds on a slow link. */
+export const STATE_TIMEOUT_MS = 3_000;
 
 export const NETWORK_NAMES = ['demo', 'main', 'test', 'testnet4', 'signet', 'regtest'] as const;
 export type NetworkName = (typeof NETWORK_NAMES)[number];

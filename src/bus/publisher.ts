@@ -2,6 +2,10 @@
 // every feed update once (one JSON serialisation, fanned out by NATS to every edge), a beat each
 // second between updates, and answers state requests; whether or not it holds the lease it answers
 // history and block requests (queue group: one estimator answers each). See bus-protocol.ts.
+// A stand-by is subscribed to state requests too, silent: an edge may read the lease the moment it
+// names a new holder and ask before that holder knows; the holder answers such requests on taking
+// the lease (a subscription made only then would come too late, and the request would wait out its
+// timeout on the old holder if that one is paused but still connected).
 //
 // Why request/reply for the state and not a key-value entry: the state is up to 20,000 points
 // (~0.6 MB) and changes twice a second, but is read only when an edge starts or resynchronises;
@@ -22,6 +26,7 @@ import {
   diffWindow,
   ESTIMATOR_QUEUE,
   type NetworkName,
+  STATE_TIMEOUT_MS,
   subjects,
   WINDOW_LIMIT,
   type WirePoint,
@@ -32,6 +37,8 @@ import { busError } from './nats-connect.ts';
 
 /** A beat each second between updates: an edge calls an estimator silent for 3 s gone. */
 export const BEAT_MS = 1_000;
+/** State requests kept while not publishing, to answer on taking the lease: a few edges resyncing at once. */
+const MAX_UNANSWERED = 16;
 
 export interface PublisherOptions {
   nc: NatsConnection;
@@ -63,7 +70,8 @@ export class BusPublisher {
   private lastHistogramJson = '';
   private lastHistogram: LiveHistogram | null = null;
   private lastSentAt = 0;
-  private stateSub: Subscription | null = null;
+  /** State requests that came while this estimator did not publish, newest last. */
+  private unanswered: { msg: Msg; at: number }[] = [];
   private readonly subs: Subscription[] = [];
   private readonly cleanups: (() => void)[] = [];
   private beatTimer: NodeJS.Timeout | null = null;
@@ -97,6 +105,7 @@ export class BusPublisher {
         queue: ESTIMATOR_QUEUE,
         callback: (_e, m) => void this.answerBlock(m),
       }),
+      nc.subscribe(this.subjects.state, { callback: (_e, m) => this.answerState(m) }),
     );
     this.cleanups.push(this.options.feed.onUpdate((update) => this.onUpdate(update)));
     this.cleanups.push(this.lease.onChange((epoch) => this.onLease(epoch)));
@@ -110,8 +119,7 @@ export class BusPublisher {
     this.beatTimer = null;
     for (const cleanup of this.cleanups) cleanup();
     this.cleanups.length = 0;
-    this.stateSub?.unsubscribe();
-    this.stateSub = null;
+    this.unanswered = [];
     for (const sub of this.subs) sub.unsubscribe();
     this.subs.length = 0;
     this.epoch = null;
@@ -121,15 +129,17 @@ export class BusPublisher {
   private onLease(epoch: string | null): void {
     this.epoch = epoch;
     this.seq = 0;
-    this.stateSub?.unsubscribe();
-    this.stateSub = null;
+    const now = Date.now();
+    const waiting = this.unanswered.filter((u) => now - u.at < STATE_TIMEOUT_MS);
+    this.unanswered = [];
     if (epoch === null) return;
-    const { feed, nc } = this.options;
+    const { feed } = this.options;
     this.window = feed.evidence(WINDOW_LIMIT).map(wirePoint);
     this.lastHistogram = feed.histogram();
     this.lastHistogramJson = JSON.stringify(this.lastHistogram);
-    this.stateSub = nc.subscribe(this.subjects.state, { callback: (_e, m) => this.answerState(m) });
+    // The beat first: an edge still waiting on the former holder hears the new epoch and asks again.
     this.beat(true);
+    for (const { msg } of waiting) this.answerState(msg);
   }
 
   private onUpdate(update: LiveUpdate): void {
@@ -187,7 +197,13 @@ export class BusPublisher {
   }
 
   private answerState(msg: Msg): void {
-    if (!this.publishing) return; // a former holder stays silent: the new one answers
+    if (!this.publishing) {
+      // A stand-by or a former holder stays silent: the holder answers (this one, if it takes the
+      // lease while the asker still waits).
+      this.unanswered.push({ msg, at: Date.now() });
+      if (this.unanswered.length > MAX_UNANSWERED) this.unanswered.shift();
+      return;
+    }
     const { feed } = this.options;
     const reply: BusState = {
       v: BUS_VERSION,

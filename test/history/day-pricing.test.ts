@@ -17,6 +17,7 @@ import { WorkerPool } from '../../src/history/worker-pool.ts';
 import { MIN_SEED_CONFIDENCE } from '../../src/oracle/seed-price.ts';
 import { PriceWindow } from '../../src/oracle/window.ts';
 import { REAL_DATA_MISSING, readRealBlock, realBlocks } from '../bitcoin/real-data.ts';
+import { sleep } from '../support/wait.ts';
 import { writeBlkDir } from './blk-fixture.ts';
 
 const manifest = realBlocks();
@@ -95,7 +96,7 @@ describe('day and block pricing on real consecutive blocks', { skip }, () => {
     const asked: string[] = [];
     const fetch = async (hash: string) => {
       asked.push(hash);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sleep(5); // a node's answer takes a moment (the input, not a wait)
       return Uint8Array.from(raw.get(hash) as Uint8Array);
     };
     const rpcJob = (id: number) => ({

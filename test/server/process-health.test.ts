@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { type AppOptions, buildApp } from '../../src/server/app.ts';
 import { DEFAULT_HEALTH_LIMITS, healthReport } from '../../src/server/health.ts';
 import { processWatch } from '../../src/server/process-metrics.ts';
+import { waitFor } from '../support/wait.ts';
 import { FakeFeed, numberedPoints } from './fake-feed.ts';
 
 const apps: FastifyInstance[] = [];
@@ -69,13 +70,16 @@ describe('health of the process', () => {
 
   test('the stall watch sees the event loop blocked', async () => {
     const watch = processWatch();
-    await new Promise((resolve) => setTimeout(resolve, 600));
     const until = performance.now() + 1300;
     while (performance.now() < until) {
       // blocking on purpose
     }
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const stalled = watch.stallSeconds();
+    // The watch's next tick (late by the block, less its own 250 ms period) records the stall.
+    const stalled = await waitFor(() => watch.stallSeconds(), {
+      what: 'the watch to record the stall',
+      until: (s) => s >= 1,
+      timeoutMs: 5_000,
+    });
     assert.ok(stalled >= 1, `saw ${stalled} s`);
     const app = await build();
     const res = await app.inject({ url: '/health' });

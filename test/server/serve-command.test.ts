@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseServeArgs } from '../../src/commands/serve-options.ts';
+import { waitFor } from '../support/wait.ts';
 import { openClient } from './ws-client.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -125,15 +126,16 @@ function runCli(args: string[]): Run {
 }
 
 async function waitForLine(run: Run, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = run.stderr().match(pattern);
-    if (match) return match;
-    if (Date.now() > deadline || run.child.exitCode !== null) {
-      throw new Error(`no line matching ${pattern} in:\n${run.stderr()}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitFor(
+    () => {
+      const found = run.stderr().match(pattern);
+      if (found === null && run.child.exitCode !== null) {
+        throw new Error(`exited (${run.child.exitCode}) with no line matching ${pattern}:\n${run.stderr()}`);
+      }
+      return found;
+    },
+    { what: `a line matching ${pattern}`, timeoutMs, detail: () => run.stderr() },
+  );
 }
 
 const dirs: string[] = [];

@@ -8,9 +8,10 @@ import { after, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { type AppOptions, buildApp } from '../../src/server/app.ts';
 import type { ErrorMessage, PriceMessage, ServerMessage } from '../../src/server/protocol.ts';
+import { sleep, waitFor } from '../support/wait.ts';
 import { FakeFeed, numberedPoints } from './fake-feed.ts';
 import { rawConnect } from './raw-socket.ts';
-import { delay, expectRefused, openClient } from './ws-client.ts';
+import { expectRefused, openClient } from './ws-client.ts';
 
 interface Running {
   app: FastifyInstance;
@@ -83,7 +84,7 @@ describe('snapshot then updates', () => {
     for (let i = 0; i < 40; i++) {
       feed.emit(numberedPoints(next, 2));
       next += 2;
-      await delay(15);
+      await sleep(15); // the feed's pace (the input): about ten updates per hub interval
     }
     const emitted = performance.now() - emitting;
     await client.waitFor((m) => isPrice(m) && usdOf(m).includes(next - 1));
@@ -112,7 +113,7 @@ describe('snapshot then updates', () => {
   test('a client connecting while an update is pending gets each point once', async () => {
     const { feed, url } = await start({ hub: { minUpdateIntervalMs: 300 } });
     feed.emit(numberedPoints(1, 5)); // flushed at once: no message was sent recently
-    await delay(20);
+    await new Promise((resolve) => setImmediate(resolve)); // the hub flushes at the next turn
     feed.emit(numberedPoints(6, 5)); // pending for ~300 ms
     const client = await openClient(url());
     const snapshot = (await client.message(0)) as PriceMessage;
@@ -167,7 +168,7 @@ describe('snapshot then updates', () => {
     await client.message(2);
     const withHistogram = client.messages.slice(1).filter((m) => isPrice(m) && m.histogram !== undefined);
     assert.ok(withHistogram.length <= 1, 'sent at most once in 200 ms');
-    await delay(220);
+    await sleep(220); // time is the input: the 200 ms histogram interval passes
     feed.emit(numberedPoints(4, 1));
     const later = (await client.message(3)) as PriceMessage;
     const all = [...withHistogram, later].filter((m) => isPrice(m) && m.histogram !== undefined);
@@ -298,13 +299,10 @@ describe('slow and dead clients', () => {
 
     // The slow client reads again: it gets a fresh snapshot that says how many updates it missed.
     slow.socket.resume();
-    const deadline = Date.now() + 5_000;
-    let resync: Record<string, unknown> | undefined;
-    while (Date.now() < deadline && resync === undefined) {
-      await delay(50);
-      resync = slow.texts().find((m, i) => i > 0 && m.type === 'snapshot');
-    }
-    assert.ok(resync, 'no fresh snapshot after draining');
+    const resync = await waitFor(() => slow.texts().find((m, i) => i > 0 && m.type === 'snapshot'), {
+      what: 'a fresh snapshot after draining',
+      timeoutMs: 5_000,
+    });
     assert.ok(Number(resync.missed_updates) >= 1);
     assert.equal((resync.transactions as { usd: number }[]).at(-1)?.usd, next - 1, 'the snapshot is current');
     const seqs = slow.texts().map((m) => Number(m.seq));
@@ -316,8 +314,11 @@ describe('slow and dead clients', () => {
     // And it is back on updates afterwards.
     const before = slow.texts().length;
     feed.emit(numberedPoints(next, 1));
-    await delay(200);
-    const after = slow.texts().slice(before);
+    const after = await waitFor(() => slow.texts().slice(before), {
+      what: 'an update after the resync',
+      until: (texts) => texts.length > 0,
+      timeoutMs: 5_000,
+    });
     assert.equal(after.at(-1)?.type, 'update');
     slow.socket.destroy();
     fast.close();
@@ -339,7 +340,7 @@ describe('slow and dead clients', () => {
   test('a client that answers pings stays connected', async () => {
     const { url } = await start({ hub: { heartbeatMs: 50 } });
     const client = await openClient(url());
-    await delay(400);
+    await sleep(400); // the assertion: still connected after eight heartbeats
     assert.equal(client.ws.readyState, WebSocket.OPEN);
     client.close();
   });

@@ -89,7 +89,3 @@ export function expectRefused(url: string, init: { headers?: Record<string, stri
     ws.addEventListener('error', () => resolve());
   });
 }
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

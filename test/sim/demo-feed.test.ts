@@ -9,6 +9,7 @@ import { ManualClock, ScaledClock } from '../../src/sim/clock.ts';
 import type { DemoBlockPrice } from '../../src/sim/demo-blocks.ts';
 import { createDemoFeed } from '../../src/sim/demo-feed.ts';
 import { DemoGenerator } from '../../src/sim/generator.ts';
+import { sleep, waitFor } from '../support/wait.ts';
 
 const T0 = 1_760_000_000;
 
@@ -124,12 +125,15 @@ describe('demo feed', () => {
     assert.equal(health.connected, true);
     assert.match(health.detail ?? '', /demo/);
     clock.advance(30);
-    await new Promise((r) => setTimeout(r, 120));
-    assert.ok(updates >= 2, 'the timers move the network on');
+    await waitFor(() => updates, {
+      what: 'the timers to move the network on',
+      until: (n) => n >= 2,
+      timeoutMs: 5_000,
+    });
     await feed.stop();
     const after = updates;
     clock.advance(30);
-    await new Promise((r) => setTimeout(r, 120));
+    await sleep(120); // the assertion: twelve ticks of 10 ms pass without an update
     assert.equal(updates, after, 'no update after stop');
   });
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { buildApp } from '../../../src/server/app.ts';
+import { waitFor } from '../../support/wait.ts';
 import { launchChromium } from './chromium.ts';
 import { type DemoService, startDemoService } from './demo-service.ts';
 import type { PageCanvas } from './page-view.ts';
@@ -40,13 +41,7 @@ interface PageHistory {
 
 /** Polls the view's state until `ok` holds (page.waitForFunction does not await an async predicate). */
 async function waitForState(page: Page, ok: (s: ViewState) => boolean, what: string): Promise<ViewState> {
-  const until = Date.now() + WAIT.timeout;
-  for (;;) {
-    const s = await state(page);
-    if (ok(s)) return s;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitFor(() => state(page), { what, until: ok, timeoutMs: WAIT.timeout, everyMs: 50 });
 }
 
 const state = (page: Page): Promise<ViewState> =>

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../support/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BASE = process.env.CHAINPRICE_TEST_BASE_IMAGE || 'localhost/chainprice-test-node:24';
@@ -59,22 +60,19 @@ function unavailable(): string | null {
 
 const SKIP = unavailable();
 
+/** Polls `probe` (errors count as "not yet") until it returns a value; fails with the container's log. */
 async function until<T>(ms: number, what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = '';
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = String(error);
-    }
-    if (Date.now() > deadline) {
+  return (await waitFor(probe, {
+    what,
+    timeoutMs: ms,
+    until: (value) => value !== undefined,
+    ignoreErrors: true,
+    everyMs: 500,
+    detail: () => {
       const logs = podman(['logs', NAME]);
-      throw new Error(`${what}: not after ${ms} ms (${last})\ncontainer log:\n${logs.stdout}${logs.stderr}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+      return `container log:\n${logs.stdout}${logs.stderr}`;
+    },
+  })) as T;
 }
 
 describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () => {
@@ -141,12 +139,17 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
     return kept.estimates.length === 1;
   }
 
+  /** The health body when /health answers 200; else throws with its problems (shown on timeout). */
+  async function healthy(): Promise<{ status: string; source: string }> {
+    const response = await fetch(`${url}health`);
+    const body = (await response.json()) as { status: string; source: string; problems?: string[] };
+    if (!response.ok) throw new Error(`/health ${response.status}: ${body.problems?.join('; ')}`);
+    return body;
+  }
+
   test('serve --demo: /health, the HEALTHCHECK and a price through the published port', async () => {
     start();
-    const health = await until(90_000, '/health answers 200', async () => {
-      const response = await fetch(`${url}health`);
-      return response.ok ? ((await response.json()) as { status: string; source: string }) : undefined;
-    });
+    const health = await until(90_000, '/health answers 200', healthy);
     assert.equal(health.source, 'demo');
     const price = await until(60_000, '/api/v1/price has a price', async () => {
       const body = (await (await fetch(`${url}api/v1/price`)).json()) as { price: number | null };
@@ -177,18 +180,14 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
 
     ok(['restart', '--time', '10', NAME]);
     findUrl();
-    await until(90_000, '/health answers 200 after the restart', async () =>
-      (await fetch(`${url}health`)).ok ? true : undefined,
-    );
+    await until(90_000, '/health answers 200 after the restart', healthy);
     assert.equal(ok(['exec', NAME, 'cat', '/data/marker']).trim(), 'kept');
     assert.ok(await historyHas(first), 'the estimate recorded before the restart is still in the history');
 
     // An upgrade replaces the container: the volume carries the data over to the new one.
     ok(['rm', '--force', '--time', '10', NAME]);
     start();
-    await until(90_000, '/health answers 200 in a new container', async () =>
-      (await fetch(`${url}health`)).ok ? true : undefined,
-    );
+    await until(90_000, '/health answers 200 in a new container', healthy);
     assert.equal(ok(['exec', NAME, 'cat', '/data/marker']).trim(), 'kept');
     assert.ok(await historyHas(first), 'the new container has the history of the old one');
   });

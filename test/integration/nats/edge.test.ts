@@ -3,13 +3,15 @@
 // price and evidence sequence, and the same snapshots, as the estimator's own clients; an edge that
 // loses NATS says so (503, a notice on the stream), keeps its clients, and recovers with a fresh
 // snapshot when NATS is back; an edge that goes away does not disturb the other; the history and
-// block-price API answers through NATS; an edge with no estimator says why it is unhealthy.
+// block-price API answers through NATS; an edge with no estimator says why it is unhealthy; an edge
+// asking a frozen holder for its state follows the stand-by as soon as it takes the lease.
 
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { BusBlocks, BusFeed, BusHistory } from '../../../src/bus/bus-feed.ts';
+import { subjects } from '../../../src/bus/bus-protocol.ts';
 import { type Bus, openBus } from '../../../src/bus/bus-start.ts';
 import { natsTarget } from '../../../src/bus/nats-target.ts';
 import { BusPublisher } from '../../../src/bus/publisher.ts';
@@ -17,7 +19,8 @@ import type { BlockPrice, HistoryReader } from '../../../src/live/readers.ts';
 import { buildApp } from '../../../src/server/app.ts';
 import type { PriceMessage, ServerMessage } from '../../../src/server/protocol.ts';
 import { createDemoFeed, type DemoFeed } from '../../../src/sim/demo-feed.ts';
-import { delay, openClient, type TestClient } from '../../server/ws-client.ts';
+import { openClient, type TestClient } from '../../server/ws-client.ts';
+import { waitFor } from '../../support/wait.ts';
 import { NatsServer, NO_NATS } from './nats-server.ts';
 
 const isPrice = (m: ServerMessage): m is PriceMessage => m.type === 'snapshot' || m.type === 'update';
@@ -121,11 +124,7 @@ async function until(
   check: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
-  }
+  await waitFor(check, { what, timeoutMs, everyMs: 50 });
 }
 
 const healthOf = async (served: Served) => {
@@ -152,8 +151,17 @@ describe('one estimator, two edges, over a real nats-server', { skip: NO_NATS, t
     await feed.start();
     edges = [await startEdge(nats.url, edgeLogs), await startEdge(nats.url, otherEdgeLogs)];
     await until('the estimator to publish', () => estimator.publisher.publishing);
-    await until('both edges to be healthy', async () =>
-      (await Promise.all(edges.map(healthOf))).every((h) => h.status === 200),
+    await waitFor(
+      async () =>
+        (await Promise.all(edges.map(healthOf))).map((h) => ({
+          status: h.status,
+          problems: h.body.problems,
+        })),
+      {
+        what: 'both edges to be healthy',
+        until: (healths) => healths.every((h) => h.status === 200),
+        timeoutMs: 10_000,
+      },
     );
   });
 
@@ -176,15 +184,26 @@ describe('one estimator, two edges, over a real nats-server', { skip: NO_NATS, t
     const viaEdges = [await connect(edges[0]), await connect(edges[1])];
     const all = [own, ...viaEdges];
     await Promise.all(all.map((c) => c.message(0)));
-    await delay(3_000);
     const snapshots = all.map((c) => c.messages[0] as PriceMessage);
     for (const s of snapshots) assert.equal(s.type, 'snapshot');
     // From the newest of the three snapshots on, every update is the same everywhere, in the same order.
     const from = Math.max(...snapshots.map((s) => s.timestamp));
+    const updatesOf = (c: TestClient) =>
+      c.messages.filter((m): m is PriceMessage => isPrice(m) && m.type === 'update' && m.timestamp > from);
+    // Four updates from the estimator within 3 s (updates come every 500 ms), then the edges until
+    // they passed on the fourth: the three sequences end at the same update.
+    const fourth = await waitFor(() => updatesOf(own)[3], {
+      what: 'the estimator’s fourth update after the snapshots (within 3 s)',
+      timeoutMs: 3_000,
+    });
+    await waitFor(() => viaEdges.every((c) => updatesOf(c).some((m) => m.timestamp >= fourth.timestamp)), {
+      what: 'both edges to pass on the estimator’s fourth update',
+      timeoutMs: 5_000,
+    });
     const sequences = all.map((c) =>
-      c.messages
-        .filter((m) => isPrice(m) && m.type === 'update' && m.timestamp > from)
-        .map((m) => comparable(m as PriceMessage)),
+      updatesOf(c)
+        .filter((m) => m.timestamp <= fourth.timestamp)
+        .map(comparable),
     );
     assert.ok(sequences[0].length >= 4, `the estimator sent ${sequences[0].length} updates in 3 s`);
     assert.ok(
@@ -263,8 +282,10 @@ describe('one estimator, two edges, over a real nats-server', { skip: NO_NATS, t
     assert.equal(down.status, 503);
     assert.match(String(down.body.detail), /lost the connection to NATS/);
     const sent = own.messages.length;
-    await delay(1_000);
-    assert.ok(own.messages.length > sent, 'the estimator’s own clients are served all along');
+    await waitFor(() => own.messages.length > sent, {
+      what: 'the estimator’s own clients to be served all along (a message while NATS is down)',
+      timeoutMs: 3_000,
+    });
 
     const before = client.messages.length;
     await nats.restart();
@@ -308,10 +329,12 @@ describe('an edge with no estimator', { skip: NO_NATS, timeout: 30_000 }, () => 
     const nats = await NatsServer.start();
     const edge = await startEdge(nats.url);
     try {
-      await delay(800);
-      const health = await healthOf(edge);
+      const health = await waitFor(() => healthOf(edge), {
+        what: 'the edge to find no lease holder',
+        until: (h) => /no estimator publishes/.test(String(h.body.detail)),
+        timeoutMs: 10_000,
+      });
       assert.equal(health.status, 503);
-      assert.match(String(health.body.detail), /no estimator publishes/);
       const price = await fetch(`${edge.http}/api/v1/price`);
       assert.equal(price.status, 503);
       const history = await fetch(`${edge.http}/api/v1/history`);
@@ -324,5 +347,111 @@ describe('an edge with no estimator', { skip: NO_NATS, timeout: 30_000 }, () => 
       await edge.close();
       await nats.dispose();
     }
+  });
+});
+
+describe('a lease holder that froze (paused: connected, subscribed, silent)', {
+  skip: NO_NATS,
+  timeout: 60_000,
+}, () => {
+  const { leaseKey, state } = subjects('demo');
+
+  /** nats-server, a demo feed, and a frozen holder: it holds the lease and takes state requests, answering none. */
+  async function withFrozenHolder(
+    run: (
+      nats: NatsServer,
+      feed: DemoFeed,
+      asked: number[],
+      closing: (() => Promise<unknown>)[],
+    ) => Promise<void>,
+  ): Promise<void> {
+    const nats = await NatsServer.start();
+    const frozen = await openBus(natsTarget(nats.url, {}, '--nats', ''), 'estimator');
+    const feed = createDemoFeed({ prefillSeconds: 600, seed: 3 });
+    const closing: (() => Promise<unknown>)[] = [() => frozen.nc.close(), () => feed.stop()];
+    try {
+      await frozen.kv.create(leaseKey, `${frozen.instance}-1`);
+      const asked: number[] = [];
+      frozen.nc.subscribe(state, {
+        callback: () => {
+          asked.push(Date.now());
+        },
+      });
+      await frozen.nc.flush();
+      await feed.start();
+      await run(nats, feed, asked, closing);
+    } finally {
+      for (const close of closing) await close().catch(() => {});
+      await nats.dispose();
+    }
+  }
+
+  /** A stand-by that calls a lease unchanged for 500 ms free: it takes over within about a second. */
+  async function startStandBy(
+    nats: NatsServer,
+    feed: DemoFeed,
+    logs: string[],
+    closing: (() => Promise<unknown>)[],
+  ): Promise<{ publisher: BusPublisher; bus: Bus }> {
+    const bus = await openBus(natsTarget(nats.url, {}, '--nats', ''), 'estimator');
+    const publisher = new BusPublisher({
+      nc: bus.nc,
+      kv: bus.kv,
+      network: 'demo',
+      feed,
+      instance: bus.instance,
+      log: (line) => logs.push(`stand-by: ${line}`),
+      leaseExpireMs: 500,
+    });
+    closing.unshift(async () => {
+      await publisher.stop();
+      await bus.nc.close();
+    });
+    publisher.start();
+    await bus.nc.flush();
+    return { publisher, bus };
+  }
+
+  test('an edge asking it for its state follows the stand-by as soon as it takes the lease', async () => {
+    await withFrozenHolder(async (nats, feed, asked, closing) => {
+      const edgeLogs: string[] = [];
+      const edge = await startEdge(nats.url, edgeLogs);
+      closing.unshift(() => edge.close());
+      await waitFor(() => asked.length > 0, { what: 'the edge to ask the frozen holder', timeoutMs: 10_000 });
+
+      // The stand-by takes over well inside the edge's 3 s state request to the frozen holder.
+      const standBy = (await startStandBy(nats, feed, edgeLogs, closing)).publisher;
+      await waitFor(() => standBy.publishing, { what: 'the stand-by to take the lease', timeoutMs: 10_000 });
+      const acquired = Date.now();
+      await waitFor(() => edge.feed.live, {
+        what: 'the edge to follow the stand-by',
+        timeoutMs: 10_000,
+        detail: () => edgeLogs.join('\n'),
+      });
+      const tookMs = Date.now() - acquired;
+      // Waiting out the request instead took 2-3 s here.
+      assert.ok(tookMs < 1_000, `the edge followed ${tookMs} ms after the stand-by took the lease`);
+      assert.equal((await healthOf(edge)).status, 200);
+      const client = await openClient(edge.ws);
+      const snapshot = (await client.message(0)) as PriceMessage;
+      client.close();
+      assert.equal(snapshot.type, 'snapshot');
+      assert.ok(snapshot.transactions.length > 0, 'the stand-by’s window (the frozen holder never answered)');
+    });
+  });
+
+  test('a state request that came just before a stand-by took the lease is answered by it', async () => {
+    await withFrozenHolder(async (nats, feed, _asked, closing) => {
+      // An edge that read the lease the moment it named the stand-by asks before the stand-by knows
+      // it holds it (and the frozen holder, still subscribed, never answers).
+      const { publisher, bus } = await startStandBy(nats, feed, [], closing);
+      const started = Date.now();
+      const reply = await bus.nc.request(state, '', { timeout: 3_000 });
+      const answeredMs = Date.now() - started;
+      const answer = reply.json<{ epoch: string; points: unknown[] }>();
+      assert.equal(answer.epoch, publisher.lease.epoch, 'the stand-by, now the holder, answered');
+      assert.ok(answer.points.length > 0);
+      assert.ok(answeredMs < 2_500, `answered ${answeredMs} ms after asking (the take-over takes ~1 s)`);
+    });
   });
 });

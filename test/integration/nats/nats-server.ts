@@ -1,11 +1,11 @@
-// A real nats-server for the bus tests: started on a free loopback port with JetStream in a
-// temporary folder, stopped (SIGTERM, then SIGKILL) and restarted on the same port and folder,
-// so a test can take NATS away and bring it back. Tests skip with a clear message when no
-// nats-server is installed (scripts/install-nats.sh installs it; CI runs that script).
+// A real nats-server for the bus tests: started on a loopback port of its own choosing (`port: -1`,
+// read back from its log: no race for the port, see test/support/ports.ts) with JetStream in a
+// temporary folder, stopped (SIGTERM, then SIGKILL) and restarted on the same port and folder, so a
+// test can take NATS away and bring it back. Tests skip with a clear message when no nats-server is
+// installed (scripts/install-nats.sh installs it; CI runs that script).
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,41 +19,36 @@ export const NO_NATS: string | false = (() => {
     : `nats-server is not installed (run scripts/install-nats.sh, or set CHAINPRICE_TEST_NATS_SERVER)`;
 })();
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export interface NatsServerOptions {
   /** Extra lines for the configuration file (e.g. an authorization block). */
   config?: string;
 }
 
+/** How long nats-server may take to say it is ready. */
+const START_TIMEOUT_MS = 10_000;
+
 export class NatsServer {
-  readonly port: number;
-  readonly url: string;
+  private portValue = 0;
   private readonly dir: string;
   private readonly configFile: string;
+  private readonly options: NatsServerOptions;
   private child: ChildProcess | null = null;
   log = '';
 
-  private constructor(port: number, options: NatsServerOptions) {
-    this.port = port;
-    this.url = `nats://127.0.0.1:${port}`;
+  private constructor(options: NatsServerOptions) {
+    this.options = options;
     this.dir = mkdtempSync(join(tmpdir(), 'chainprice-nats-'));
     this.configFile = join(this.dir, 'nats.conf');
-    writeFileSync(
-      this.configFile,
-      [
-        'host: 127.0.0.1',
-        `port: ${port}`,
-        `jetstream { store_dir: "${join(this.dir, 'js')}", max_memory_store: 64MB, max_file_store: 256MB }`,
-        options.config ?? '',
-      ].join('\n'),
-    );
+    // -1: a port of the server's own choosing, the first time; the same one on every restart.
+    this.writeConfig(-1);
+  }
+
+  get port(): number {
+    return this.portValue;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.portValue}`;
   }
 
   /** The running server's process id (benchmarks read its CPU time). */
@@ -62,8 +57,13 @@ export class NatsServer {
   }
 
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
-    const server = new NatsServer(await freePort(), options);
-    await server.restart();
+    const server = new NatsServer(options);
+    try {
+      await server.restart();
+    } catch (error) {
+      await server.dispose();
+      throw error;
+    }
     return server;
   }
 
@@ -72,8 +72,12 @@ export class NatsServer {
     if (this.child !== null) throw new Error('nats-server is already running');
     const child = spawn(BINARY, ['-c', this.configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    this.log = '';
     const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`nats-server did not start:\n${this.log}`)), 10_000);
+      const timer = setTimeout(
+        () => reject(new Error(`nats-server did not start within ${START_TIMEOUT_MS} ms:\n${this.log}`)),
+        START_TIMEOUT_MS,
+      );
       const onData = (chunk: Buffer) => {
         this.log += chunk;
         if (this.log.includes('Server is ready')) {
@@ -88,8 +92,25 @@ export class NatsServer {
         reject(new Error(`nats-server exited:\n${this.log}`));
       });
     });
-    this.log = '';
     await ready;
+    if (this.portValue === 0) {
+      const port = Number(/Listening for client connections on [^\s]*:(\d+)/.exec(this.log)?.[1]);
+      if (!port) throw new Error(`nats-server did not say its port:\n${this.log}`);
+      this.portValue = port;
+      this.writeConfig(port);
+    }
+  }
+
+  private writeConfig(port: number): void {
+    writeFileSync(
+      this.configFile,
+      [
+        'host: 127.0.0.1',
+        `port: ${port}`,
+        `jetstream { store_dir: "${join(this.dir, 'js')}", max_memory_store: 64MB, max_file_store: 256MB }`,
+        this.options.config ?? '',
+      ].join('\n'),
+    );
   }
 
   /** Stops the server; `kill` is SIGKILL (a crash), else SIGTERM (a clean stop). */

@@ -44,6 +44,10 @@ const ROUND_USD: readonly [number, number][] = [
 ];
 /** 1 000 sats: ~7 sat/vB for a one-input, two-output transaction; plenty on regtest. */
 const FEE_SATS = 1_000;
+/** The least change a payment leaves: far above the dust limit (294 sats for a P2WPKH output). */
+const MIN_CHANGE_SATS = 10_000;
+/** Draws of a round amount before settling for the largest one that fits a small coin. */
+const FIT_DRAWS = 20;
 /** A replacement pays this much more: above the node's incremental relay fee for these sizes. */
 const RBF_EXTRA_FEE_SATS = 2_000;
 /** Funding UTXO values: large enough for any payment here plus change. */
@@ -63,6 +67,8 @@ export class Economy {
   readonly node: RegtestNode;
   readonly random: () => number;
   private readonly utxos: Utxo[] = [];
+  /** Coins taken from `utxos`: given back when a transaction spending them could not even be built. */
+  private readonly fromPool = new WeakSet<Utxo>();
   /** UTXOs of exactly round-dollar value + fee, for OP_RETURN spends without change, by USD amount. */
   private readonly exactUtxos: { usd: number; price: number; utxo: Utxo }[] = [];
   private readonly bigWitnessUtxos: { utxo: Utxo; script: Buffer }[] = [];
@@ -148,11 +154,13 @@ export class Economy {
       const { decoded: tx } = await node.call<{
         decoded: { vout: { n: number; value: number; scriptPubKey: { address?: string } }[] };
       }>('gettransaction', txid, true, true);
-      const byAddress = new Map(chunk.map((p) => [p.address, p]));
-      for (const out of tx.vout) {
-        const p = out.scriptPubKey.address ? byAddress.get(out.scriptPubKey.address) : undefined;
-        if (!p) continue;
-        const utxo = { txid, vout: out.n, sats: p.sats };
+      // In the order planned, not the wallet's (it shuffles the outputs of sendmany): with the
+      // seed, a run's coins and amounts are the same every time, and so is a failure.
+      const voutOf = new Map(tx.vout.map((out) => [out.scriptPubKey.address, out.n]));
+      for (const p of chunk) {
+        const vout = voutOf.get(p.address);
+        if (vout === undefined) throw new Error(`sendmany ${txid} has no output to ${p.address}`);
+        const utxo = { txid, vout, sats: p.sats };
         if (p.exact) this.exactUtxos.push({ ...p.exact, utxo });
         else if (p.script) this.bigWitnessUtxos.push({ utxo, script: p.script });
         else this.utxos.push(utxo);
@@ -176,6 +184,21 @@ export class Economy {
       if (r < 0) return usd;
     }
     return 100;
+  }
+
+  /**
+   * A round USD amount at `price` in sats, no more than `maxSats` (a coin that must also pay
+   * another output, a fee and change): drawn as `roundUsd` draws, redrawn when it does not fit.
+   */
+  roundUsdSatsWithin(price: number, maxSats: number): number {
+    const sats = (usd: number) => Math.round((usd / price) * 1e8);
+    for (let i = 0; i < FIT_DRAWS; i++) {
+      const drawn = sats(this.roundUsd());
+      if (drawn <= maxSats) return drawn;
+    }
+    const fits = ROUND_USD.map(([usd]) => sats(usd)).filter((s) => s <= maxSats);
+    if (fits.length === 0) throw new Error(`no round USD amount at $${price} fits in ${maxSats} sats`);
+    return Math.max(...fits);
   }
 
   /** `n` payments of round USD amounts at `price`, each with change. */
@@ -222,7 +245,8 @@ export class Economy {
     const specs = parents.map((txid) => {
       const change = this.sent.get(txid)?.outputs[1];
       if (!change || !('sats' in change)) throw new Error(`no change output known for ${txid}`);
-      const pay = Math.round((this.roundUsd() / price) * 1e8);
+      // The change already paid one round amount: it may be too small for the largest ones.
+      const pay = this.roundUsdSatsWithin(price, change.sats - FEE_SATS - MIN_CHANGE_SATS);
       return {
         inputs: [{ txid, vout: 1, sats: change.sats }],
         outputs: [
@@ -255,8 +279,10 @@ export class Economy {
   async threeOutputPayments(n: number, price: number): Promise<string[]> {
     const specs = Array.from({ length: n }, () => {
       const input = this.takeUtxo();
-      const a = Math.round((this.roundUsd() / price) * 1e8);
-      const b = Math.round((this.roundUsd() / price) * 1e8);
+      // Two round amounts from one coin: each may have half of what is left after fee and change.
+      const room = input.sats - FEE_SATS - MIN_CHANGE_SATS;
+      const a = this.roundUsdSatsWithin(price, Math.floor(room / 2));
+      const b = this.roundUsdSatsWithin(price, room - a);
       return {
         inputs: [input],
         outputs: [
@@ -311,6 +337,9 @@ export class Economy {
   /** One funding UTXO → [payment of `sats`, change]. */
   payment(sats: number): TxSpec {
     const input = this.takeUtxo();
+    if (input.sats - sats - FEE_SATS < MIN_CHANGE_SATS) {
+      throw new Error(`a coin of ${input.sats} sats cannot pay ${sats} sats, the fee and change`);
+    }
     return {
       inputs: [input],
       outputs: [
@@ -323,12 +352,27 @@ export class Economy {
   takeUtxo(): Utxo {
     const utxo = this.utxos.pop();
     if (!utxo) throw new Error('the economy ran out of funding UTXOs: set up more');
+    this.fromPool.add(utxo);
     return utxo;
   }
 
-  /** Builds, signs and sends; throws on the first rejection (with the node's reason). */
+  /**
+   * Builds, signs and sends; throws on the first rejection (with the node's reason). When the node
+   * cannot even build or sign them (it is down), nothing was sent: the coins and addresses go back,
+   * so a driver that keeps trying, as a wallet would, does not use up the economy.
+   */
   async sendAll(specs: TxSpec[], options: { rbf?: boolean } = {}): Promise<string[]> {
-    const txids = await this.broadcast(await this.sign(specs, options));
+    let signed: string[];
+    try {
+      signed = await this.sign(specs, options);
+    } catch (error) {
+      for (const spec of specs.toReversed()) {
+        for (const o of spec.outputs.toReversed()) if ('address' in o) this.addresses.push(o.address);
+        for (const u of spec.inputs.toReversed()) if (this.fromPool.has(u)) this.utxos.push(u);
+      }
+      throw error;
+    }
+    const txids = await this.broadcast(signed);
     for (let i = 0; i < txids.length; i++) this.sent.set(txids[i], specs[i]);
     return txids;
   }

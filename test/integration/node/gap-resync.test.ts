@@ -8,34 +8,39 @@ import { after, before, describe, it } from 'node:test';
 import { Publisher, Subscriber } from 'zeromq';
 import { defaultEnvironment, resolveNodeConfig } from '../../../src/node/node-config.ts';
 import { createNodeFeed, type NodeFeed } from '../../../src/node/node-feed.ts';
+import { waitFor } from '../../support/wait.ts';
 import { Economy } from './economy.ts';
-import { bitcoindOrSkipReason, freePort, RegtestNode, sleep } from './regtest-node.ts';
+import { bitcoindOrSkipReason, RegtestNode } from './regtest-node.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : false;
 const PRICE = 57_123.45;
 
-/** Forwards the node's ZMQ topics to endpoints of its own; drops the next `n` messages of a topic on request. */
+/**
+ * Forwards the node's ZMQ topics to endpoints of its own (ports of its own choosing: bound to
+ * `*`); drops the next `n` messages of a topic on request.
+ */
 class LossyRelay {
-  readonly endpoints: { rawtx: string; sequence: string; rawblock: string };
+  readonly endpoints = { rawtx: '', sequence: '', rawblock: '' };
   private readonly drops = new Map<string, number>();
   private readonly sockets: (Subscriber | Publisher)[] = [];
   dropped = 0;
 
-  private constructor(endpoints: LossyRelay['endpoints']) {
-    this.endpoints = endpoints;
-  }
-
   static async start(node: RegtestNode): Promise<LossyRelay> {
-    const relay = new LossyRelay({
-      rawtx: `tcp://127.0.0.1:${await freePort()}`,
-      sequence: `tcp://127.0.0.1:${await freePort()}`,
-      rawblock: `tcp://127.0.0.1:${await freePort()}`,
-    });
+    const relay = new LossyRelay();
     for (const topic of ['rawtx', 'sequence', 'rawblock'] as const) {
       const pub = new Publisher({ linger: 0 });
-      await pub.bind(relay.endpoints[topic]);
+      await pub.bind('tcp://127.0.0.1:*');
+      relay.endpoints[topic] = pub.lastEndpoint as string;
       const sub = new Subscriber({ linger: 0 });
+      let handshaken = false;
+      void (async () => {
+        try {
+          for await (const event of sub.events) if (event.type === 'handshake') handshaken = true;
+        } catch {
+          // closed
+        }
+      })();
       sub.connect(node.zmq[topic]);
       sub.subscribe(topic);
       relay.sockets.push(pub, sub);
@@ -54,8 +59,13 @@ class LossyRelay {
           // closed
         }
       })();
+      // Subscribed: the subscription goes out right after the handshake, so no message of the test
+      // is lost to a late joiner.
+      await waitFor(() => handshaken, {
+        what: `the relay's ${topic} subscriber to reach the node`,
+        timeoutMs: 10_000,
+      });
     }
-    await sleep(200);
     return relay;
   }
 
@@ -113,12 +123,12 @@ describe('lost ZMQ messages', { skip, timeout: 120_000 }, () => {
     const mempool = new Set(await node.call<string[]>('getrawmempool'));
     assert.equal(mempool.size, 25);
 
-    const deadline = Date.now() + 15_000;
-    while (Date.now() < deadline) {
-      const tracked = feed.trackedTxids();
-      if (tracked.size === mempool.size && [...mempool].every((txid) => tracked.has(txid))) break;
-      await sleep(50);
-    }
+    await waitFor(() => feed.trackedTxids(), {
+      what: `the tracker to hold the node's mempool (${mempool.size} transactions)`,
+      until: (tracked) => tracked.size === mempool.size && [...mempool].every((txid) => tracked.has(txid)),
+      timeoutMs: 15_000,
+      detail: () => `counters ${JSON.stringify(feed.health().counters)}`,
+    });
     assert.equal(relay.dropped, 20);
     const counters = feed.health().counters;
     assert.ok((counters.zmq_gaps ?? 0) >= 1, `a gap was seen (counters ${JSON.stringify(counters)})`);
@@ -133,16 +143,22 @@ describe('lost ZMQ messages', { skip, timeout: 120_000 }, () => {
     for (const topic of ['sequence', 'rawtx'] as const) {
       const gapsBefore = feed.health().counters.zmq_gaps ?? 0;
       await economy.roundUsdPayments(3, PRICE); // a baseline for the counters
-      await sleep(200);
+      const holdsMempool = async (what: string) => {
+        const mempool = new Set(await node.call<string[]>('getrawmempool'));
+        await waitFor(() => feed.windowTxids(), {
+          what: `the window to hold the node's mempool (${mempool.size} transactions) ${what}`,
+          until: (windowed) =>
+            windowed.size === mempool.size && [...mempool].every((txid) => windowed.has(txid)),
+          timeoutMs: 15_000,
+          detail: () => `counters ${JSON.stringify(feed.health().counters)}`,
+        });
+        return mempool;
+      };
+      // The baseline's messages all arrived before the drop starts (it must hit the next ones).
+      await holdsMempool(`before the ${topic} loss`);
       relay.drop(topic, 3);
       await economy.roundUsdPayments(6, PRICE);
-      const mempool = new Set(await node.call<string[]>('getrawmempool'));
-      const deadline = Date.now() + 15_000;
-      while (Date.now() < deadline) {
-        const windowed = feed.windowTxids();
-        if (windowed.size === mempool.size && [...mempool].every((txid) => windowed.has(txid))) break;
-        await sleep(50);
-      }
+      const mempool = await holdsMempool(`after the ${topic} loss`);
       assert.ok((feed.health().counters.zmq_gaps ?? 0) > gapsBefore, `${topic}: the loss was seen`);
       assert.deepEqual([...feed.windowTxids()].sort(), [...mempool].sort(), `${topic}: window == mempool`);
     }

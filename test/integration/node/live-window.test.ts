@@ -21,8 +21,9 @@ import { createNodeFeed, type NodeFeed } from '../../../src/node/node-feed.ts';
 import { isRoundBitcoinAmount } from '../../../src/oracle/round-bitcoin.ts';
 import { MIN_SEED_CONFIDENCE } from '../../../src/oracle/seed-price.ts';
 import { PriceWindow } from '../../../src/oracle/window.ts';
+import { sleep, waitFor as waitUntil } from '../../support/wait.ts';
 import { Economy } from './economy.ts';
-import { bitcoindOrSkipReason, RegtestNode, sleep } from './regtest-node.ts';
+import { bitcoindOrSkipReason, RegtestNode } from './regtest-node.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : false;
@@ -33,17 +34,15 @@ const WINDOW_SECONDS = 3 * 3600;
 const PRICE_1 = 61_234.57;
 const PRICE_2 = PRICE_1 * 1.12;
 
+/** Waits for `condition`; returns how long it took (ms). */
 async function waitFor(
   what: string,
   condition: () => boolean | Promise<boolean>,
   ms = 15_000,
 ): Promise<number> {
   const started = Date.now();
-  for (;;) {
-    if (await condition()) return Date.now() - started;
-    if (Date.now() - started > ms) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
+  await waitUntil(condition, { what, timeoutMs: ms, everyMs: 50 });
+  return Date.now() - started;
 }
 
 function within(price: number | null | undefined, target: number, tolerance = 0.01): boolean {
@@ -278,42 +277,59 @@ describe('the live window against a regtest node', { skip, timeout: 240_000 }, (
   it('reconnects within 5 s after kill -9 and a restart, losing and doubling nothing', async (t) => {
     let sending = true;
     let sentWhileUp = 0;
+    let refusedWhileDown = 0;
+    let lastRefusal: unknown = null;
     const sender = (async () => {
       while (sending) {
         try {
           sentWhileUp += (await economy.roundUsdPayments(10, PRICE_2)).length;
-        } catch {
+        } catch (error) {
           // The node is down: the driver keeps trying, like a wallet would.
+          refusedWhileDown += 1;
+          lastRefusal = error;
         }
-        await sleep(50);
+        await sleep(50); // the driver's pace, not a wait
       }
     })();
-    await sleep(500);
-    // A running node flushes its chain state now and then and saves the mempool on request: do both
-    // mid-stream, so the restarted node has its blocks and part of its mempool back.
-    await node.call('gettxoutsetinfo');
-    await node.call('savemempool');
-    await sleep(300);
-    await node.kill9();
-    await waitFor('the feed to notice the node is gone', () => !feed.health().connected, 10_000);
-    await sleep(500);
-    const restarted = Date.now();
-    await node.launch();
-    const back = Date.now();
-    const resyncsBefore = feed.health().counters.resyncs ?? 0;
-    await waitFor(
-      'the feed to reconnect and resync',
-      () => feed.health().connected && (feed.health().counters.resyncs ?? 0) > resyncsBefore,
-      10_000,
-    );
-    const reconnectMs = Date.now() - back;
-    t.diagnostic(
-      `reconnected and resynchronised ${reconnectMs} ms after the node answered RPC again (${Date.now() - restarted} ms after the restart began)`,
-    );
-    assert.ok(reconnectMs <= 5_000, `reconnected in ${reconnectMs} ms`);
-    await sleep(800);
-    sending = false;
-    await sender;
+    /** Until the driver has sent `n` payments in all. */
+    const sent = (what: string, n: number) =>
+      waitUntil(() => sentWhileUp, {
+        what,
+        until: (count) => count >= n,
+        timeoutMs: 15_000,
+        detail: () => `payments refused ${refusedWhileDown} times; the last: ${String(lastRefusal)}`,
+      });
+    try {
+      await sent('the driver to send two rounds of payments', 20);
+      // A running node flushes its chain state now and then and saves the mempool on request: do both
+      // mid-stream, so the restarted node has its blocks and part of its mempool back.
+      await node.call('gettxoutsetinfo');
+      await node.call('savemempool');
+      // Payments after the save: the restarted node has lost these (the feed must lose them too).
+      await sent('a round of payments after the mempool was saved', sentWhileUp + 10);
+      await node.kill9();
+      await waitFor('the feed to notice the node is gone', () => !feed.health().connected, 10_000);
+      const refused = refusedWhileDown;
+      await waitFor('the driver to try while the node is down', () => refusedWhileDown > refused, 10_000);
+      const restarted = Date.now();
+      await node.launch();
+      const back = Date.now();
+      const resyncsBefore = feed.health().counters.resyncs ?? 0;
+      await waitFor(
+        'the feed to reconnect and resync',
+        () => feed.health().connected && (feed.health().counters.resyncs ?? 0) > resyncsBefore,
+        10_000,
+      );
+      const reconnectMs = Date.now() - back;
+      t.diagnostic(
+        `reconnected and resynchronised ${reconnectMs} ms after the node answered RPC again (${Date.now() - restarted} ms after the restart began)`,
+      );
+      assert.ok(reconnectMs <= 5_000, `reconnected in ${reconnectMs} ms`);
+      await sent('two rounds of payments after the restart', sentWhileUp + 20);
+    } finally {
+      sending = false; // also when a wait fails: a driver left running keeps the test process alive
+      await sender;
+    }
     assert.ok(sentWhileUp > 0);
     assert.ok((feed.health().counters.zmq_reconnects ?? 0) >= 1);
     const expected = await assertInStep('after kill -9 and restart');

@@ -10,7 +10,8 @@ import { defaultEnvironment, type NodeFlags, resolveNodeConfig } from '../../../
 import { connectToNode, createRpcClient, waitForChainInfo } from '../../../src/node/node-connection.ts';
 import { RpcError } from '../../../src/node/rpc-errors.ts';
 import { discoverZmqEndpoints } from '../../../src/node/zmq-endpoints.ts';
-import { bitcoindOrSkipReason, freePort, RegtestNode } from './regtest-node.ts';
+import { CLOSED_PORT } from '../../support/ports.ts';
+import { bitcoindOrSkipReason, RegtestNode } from './regtest-node.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : false;
@@ -118,7 +119,7 @@ describe('connecting to a regtest node', { skip }, () => {
   });
 
   it('says nothing listens on a wrong port', async () => {
-    const error = await userError(connectToNode(configFor(node, { rpcPort: String(await freePort()) })));
+    const error = await userError(connectToNode(configFor(node, { rpcPort: String(CLOSED_PORT) })));
     assert.match(
       error.message,
       /no Bitcoin node is answering RPC at 127\.0\.0\.1:\d+ \(connection refused\)/,

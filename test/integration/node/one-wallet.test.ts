@@ -10,8 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import { defaultEnvironment, resolveNodeConfig } from '../../../src/node/node-config.ts';
 import { createNodeFeed, type NodeFeed } from '../../../src/node/node-feed.ts';
 import { MIN_SEED_CONFIDENCE } from '../../../src/oracle/seed-price.ts';
+import { waitFor as waitUntil } from '../../support/wait.ts';
 import { Economy } from './economy.ts';
-import { bitcoindOrSkipReason, RegtestNode, sleep } from './regtest-node.ts';
+import { bitcoindOrSkipReason, RegtestNode } from './regtest-node.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : false;
@@ -22,11 +23,7 @@ const PAYMENTS = 500;
 const ROUND_BTC_PAYMENTS = 10;
 
 async function waitFor(what: string, condition: () => boolean, ms = 20_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > ms) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(50);
-  }
+  await waitUntil(condition, { what, timeoutMs: ms, everyMs: 50 });
 }
 
 for (const coinBtc of [0.1, 1]) {

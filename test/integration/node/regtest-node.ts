@@ -3,16 +3,20 @@
 // topic chainprice uses, and stops it (RPC `stop`, then the process) — or kills it with -9 to
 // simulate a crash, and restarts it on the same datadir and ports. RPC goes through the project's
 // own client with the node's cookie, the way the service talks to a real node.
+// Ports: bitcoind must be told its RPC and ZMQ ports, so a start that finds one taken (bitcoind
+// exits when its RPC port is taken, and runs on without any ZMQ when a ZMQ port is) starts again on
+// fresh ports (test/support/ports.ts); a restart on the same ports says which one was taken.
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCookie } from '../../../src/node/cookie.ts';
 import { RpcClient } from '../../../src/node/rpc-client.ts';
 import { isWarmingUp, RpcError, RpcTransportError } from '../../../src/node/rpc-errors.ts';
+import { PortTaken, withFreePorts } from '../../support/ports.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const INSTALL_SCRIPT = path.join(ROOT, 'scripts/install-bitcoind.sh');
@@ -44,18 +48,6 @@ export function bitcoindOrSkipReason(): { bitcoind: string } | { skip: string } 
   }
   installResult = { bitcoind: BITCOIND };
   return installResult;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 export interface RegtestOptions {
@@ -111,16 +103,18 @@ export class RegtestNode {
 
   /** Starts a fresh node; the caller must `stop()` it (use t.after / a finally). */
   static async start(bitcoind: string, options: RegtestOptions = {}): Promise<RegtestNode> {
-    const datadir = mkdtempSync(path.join(tempRoot(), 'chainprice-regtest-'));
-    const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
-    const node = new RegtestNode(bitcoind, datadir, ports[0], ports.slice(1), options);
-    try {
-      await node.launch();
-    } catch (error) {
-      await node.stop();
-      throw error;
-    }
-    return node;
+    // One RPC port and three ZMQ ports.
+    return withFreePorts(4, async ([rpcPort, ...zmqPorts]) => {
+      const datadir = mkdtempSync(path.join(tempRoot(), 'chainprice-regtest-'));
+      const node = new RegtestNode(bitcoind, datadir, rpcPort, zmqPorts, options);
+      try {
+        await node.launch();
+      } catch (error) {
+        await node.stop();
+        throw error;
+      }
+      return node;
+    });
   }
 
   /** Starts the process (again) on the same datadir and ports, and waits until RPC answers. */
@@ -159,24 +153,48 @@ export class RegtestNode {
       this.stderr = (this.stderr + chunk.toString()).slice(-4000);
     });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    const deadline = Date.now() + START_TIMEOUT_MS;
     this.rpc.forgetCredentials();
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`bitcoind exited during start-up: ${this.stderr.trim() || `code ${child.exitCode}`}`);
-      }
-      try {
-        await this.rpc.call('getblockchaininfo');
-        return;
-      } catch (error) {
-        const retry =
-          isWarmingUp(error) ||
-          error instanceof RpcTransportError ||
-          (error as { reason?: string }).reason === 'missing';
-        if (!retry || Date.now() > deadline) throw error;
-        this.rpc.forgetCredentials();
-        await sleep(50);
-      }
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          if (/Address already in use/.test(this.debugLog())) {
+            throw new PortTaken(`bitcoind found its RPC port ${this.rpcPort} taken`);
+          }
+          throw new Error(
+            `bitcoind exited during start-up: ${this.stderr.trim() || `code ${child.exitCode}`}`,
+          );
+        }
+        try {
+          await this.rpc.call('getblockchaininfo');
+          return null;
+        } catch (error) {
+          const retry =
+            isWarmingUp(error) ||
+            error instanceof RpcTransportError ||
+            (error as { reason?: string }).reason === 'missing';
+          if (!retry) throw error;
+          this.rpc.forgetCredentials();
+          return error;
+        }
+      },
+      { what: 'bitcoind to answer RPC', timeoutMs: START_TIMEOUT_MS, until: (e) => e === null, everyMs: 50 },
+    );
+    // A ZMQ port taken does not stop bitcoind: it runs on with no ZMQ notification at all.
+    const zmq = await this.call<{ type: string }[]>('getzmqnotifications');
+    const wanted = (['rawtx', 'sequence', 'rawblock'] as const).filter((t) => !without.has(t));
+    const missing = wanted.filter((t) => !zmq.some((n) => n.type === `pub${t}`));
+    if (missing.length > 0) {
+      const endpoints = wanted.map((t) => this.zmq[t]).join(', ');
+      throw new PortTaken(`bitcoind runs without ZMQ: one of its ports (${endpoints}) was taken`);
+    }
+  }
+
+  /** The end of the node's debug.log ('' when there is none yet). */
+  private debugLog(): string {
+    try {
+      return readFileSync(path.join(this.datadir, 'regtest', 'debug.log'), 'utf8').slice(-8000);
+    } catch {
+      return '';
     }
   }
 
@@ -230,10 +248,6 @@ function tempRoot(): string {
   } catch {
     return os.tmpdir();
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** True when `error` is the node's JSON-RPC error `code`. */

@@ -12,8 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { HistoryStore } from '../../../src/store/history.ts';
+import { waitFor as waitUntil } from '../../support/wait.ts';
 import { Economy } from './economy.ts';
-import { bitcoindOrSkipReason, freePort, RegtestNode, sleep } from './regtest-node.ts';
+import { bitcoindOrSkipReason, RegtestNode } from './regtest-node.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : false;
@@ -26,17 +27,9 @@ async function getJson(url: string): Promise<{ status: number; body: Record<stri
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
+/** Errors count as "not yet": the service may still be starting or the node coming back. */
 async function waitFor(what: string, condition: () => Promise<boolean>, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
+  await waitUntil(condition, { what, timeoutMs: ms, ignoreErrors: true, everyMs: 100 });
 }
 
 describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () => {
@@ -61,15 +54,14 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
     await node.mine(1);
     minedHeight = await node.call<number>('getblockcount');
     await economy.roundUsdPayments(150, PRICE);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
+    // Port 0: the service binds a free port itself and says which in its log (no race for it).
     server = spawn(
       process.execPath,
       [
         CLI,
         'serve',
         '--port',
-        String(port),
+        '0',
         '--data-dir',
         dataDir,
         '--regtest',
@@ -86,6 +78,15 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
     server.stderr?.on('data', (c: Buffer) => {
       output += c.toString();
     });
+    const child = server;
+    const [, port] = await waitUntil(
+      () => {
+        if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${output}`);
+        return /serving the node price on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+      },
+      { what: 'serve to say where it listens', timeoutMs: 60_000, detail: () => output },
+    );
+    base = `http://127.0.0.1:${port}`;
   });
 
   after(async () => {

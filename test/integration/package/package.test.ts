@@ -14,6 +14,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { REAL_DATA_DIR, REAL_DATA_MISSING } from '../../bitcoin/real-data.ts';
+import { waitFor } from '../../support/wait.ts';
 import { launchChromium } from '../browser/chromium.ts';
 import type { PageDocument } from '../browser/page-view.ts';
 
@@ -304,15 +305,12 @@ async function until<T>(
   probe: () => T | undefined | Promise<T | undefined>,
   log: () => string,
 ): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error(`gave up after ${ms} ms; the server said:\n${log()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  return (await waitFor(probe, {
+    what: 'the installed server',
+    timeoutMs: ms,
+    until: (value) => value !== undefined,
+    ignoreErrors: true,
+    everyMs: 250,
+    detail: () => `the server said:\n${log()}`,
+  })) as T;
 }
