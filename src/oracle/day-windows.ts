@@ -17,20 +17,20 @@
 
 import { displayHexOfHash } from '../bitcoin/hash.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
-import type { CandidateSource } from '../oracle/candidate-source.ts';
-import { type CombModel, DEFAULT_COMB_MODEL } from '../oracle/comb-model.ts';
-import { type Estimate, type EstimateOptions, estimatePrice } from '../oracle/estimator.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
+import type { CandidateSource } from './candidate-source.ts';
+import { type CombModel, DEFAULT_COMB_MODEL } from './comb-model.ts';
+import { type Estimate, type EstimateOptions, estimatePrice } from './estimator.ts';
 import {
   DEFAULT_FILTER_PROFILE,
   type FilterProfile,
   isCandidateValue,
   passesTransactionRules,
-} from '../oracle/filter-profile.ts';
-import { LogHistogram } from '../oracle/log-histogram.ts';
-import { binOfSats } from '../oracle/log-scale.ts';
-import { keyOfHash } from '../oracle/txid-key.ts';
-import { TxidTable } from '../oracle/txid-table.ts';
-import { freeBuffer } from '../runtime/free-buffer.ts';
+} from './filter-profile.ts';
+import { LogHistogram } from './log-histogram.ts';
+import { binOfSats } from './log-scale.ts';
+import { keyOfHash } from './txid-key.ts';
+import { TxidTable } from './txid-table.ts';
 
 type Visit = (sats: number, time: number, txid: string, vout: number) => void;
 

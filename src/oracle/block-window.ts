@@ -3,7 +3,7 @@
 // (added and removed as the tip moves) and the chain order. Out: a CandidateSource (histogram
 // counts and a visit of the candidate outputs) and an estimate.
 //
-// The live PriceWindow (src/oracle/window.ts) is built for one transaction at a time; a block
+// The live PriceWindow (window.ts) is built for one transaction at a time; a block
 // window changes a whole block at a time and is estimated once per new tip, so it can be much
 // leaner. Per block it keeps:
 //   - the 8-byte keys (first 8 internal bytes of the txid) of every transaction it holds, to take
@@ -21,19 +21,20 @@
 // not added (as PriceWindow.add refuses a txid it holds).
 
 import type { Transaction } from '../bitcoin/transaction.ts';
-import type { CandidateSource } from '../oracle/candidate-source.ts';
-import { type CombModel, DEFAULT_COMB_MODEL } from '../oracle/comb-model.ts';
-import { type Estimate, type EstimateOptions, estimatePrice } from '../oracle/estimator.ts';
+import { freeBuffer } from '../runtime/free-buffer.ts';
+import type { CandidateSource } from './candidate-source.ts';
+import { type CombModel, DEFAULT_COMB_MODEL } from './comb-model.ts';
+import { type Estimate, type EstimateOptions, estimatePrice } from './estimator.ts';
 import {
   DEFAULT_FILTER_PROFILE,
   type FilterProfile,
   isCandidateValue,
   passesTransactionRules,
-} from '../oracle/filter-profile.ts';
-import { LogHistogram } from '../oracle/log-histogram.ts';
-import { binOfSats } from '../oracle/log-scale.ts';
-import { keyOfHash, keyOfTxid } from '../oracle/txid-key.ts';
-import { freeBuffer } from '../runtime/free-buffer.ts';
+} from './filter-profile.ts';
+import { LogHistogram } from './log-histogram.ts';
+import { binOfSats } from './log-scale.ts';
+import { keyOfHash, keyOfTxid } from './txid-key.ts';
+import type { WindowOptions } from './window.ts';
 
 /** Grow the key set past this load: a miss (the common probe) then reads under three buckets on average. */
 const MAX_LOAD = 0.6;
@@ -249,12 +250,7 @@ class Scratch {
   }
 }
 
-export interface CompactWindowOptions {
-  profile?: FilterProfile;
-  model?: CombModel;
-}
-
-export class CompactBlockWindow implements CandidateSource {
+export class BlockWindow implements CandidateSource {
   readonly profile: FilterProfile;
   readonly model: CombModel;
   private readonly histo = new LogHistogram();
@@ -265,7 +261,7 @@ export class CompactBlockWindow implements CandidateSource {
   private scratch: Scratch | null = null;
   private readonly key = new Int32Array(4);
 
-  constructor(options: CompactWindowOptions = {}) {
+  constructor(options: WindowOptions = {}) {
     this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
     this.model = options.model ?? DEFAULT_COMB_MODEL;
   }

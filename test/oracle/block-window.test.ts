@@ -1,4 +1,4 @@
-// The compact block window against the PriceWindow it replaces: on the real mainnet dev blocks the
+// The block window against the PriceWindow it replaces: on the real mainnet dev blocks the
 // same histogram and the same estimate, bit for bit (price, confidence, evidence with its txids),
 // whatever order the blocks arrive in and after the window slides; and its key set against a Set.
 // The real-block tests skip with a message when ../shared/data/real is absent.
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { type Block, readBlock } from '../../src/bitcoin/block.ts';
-import { CompactBlockWindow, KeySet } from '../../src/node/compact-block-window.ts';
+import { BlockWindow, KeySet } from '../../src/oracle/block-window.ts';
 import { PriceWindow } from '../../src/oracle/window.ts';
 import { REAL_DATA_DIR, REAL_DATA_MISSING, realBlocks } from '../bitcoin/real-data.ts';
 
@@ -28,14 +28,14 @@ function priceWindowOf(blocks: Block[]): PriceWindow {
   return w;
 }
 
-function compactOf(blocks: Block[], chain = blocks): CompactBlockWindow {
-  const w = new CompactBlockWindow();
+function compactOf(blocks: Block[], chain = blocks): BlockWindow {
+  const w = new BlockWindow();
   for (const b of blocks) assert.ok(w.addBlock(b.header.hash, b.header.time, b.transactions()));
   w.settle(chain.map((b) => b.header.hash));
   return w;
 }
 
-function assertSame(compact: CompactBlockWindow, reference: PriceWindow, label: string): void {
+function assertSame(compact: BlockWindow, reference: PriceWindow, label: string): void {
   assert.equal(compact.size, reference.size, `${label}: transactions`);
   assert.equal(compact.candidateOutputs, reference.candidateOutputs, `${label}: candidate outputs`);
   assert.deepEqual(compact.counts, reference.counts, `${label}: histogram`);
@@ -47,7 +47,7 @@ function assertSame(compact: CompactBlockWindow, reference: PriceWindow, label: 
   }
 }
 
-describe('compact block window on real blocks', { skip }, () => {
+describe('block window on real blocks', { skip }, () => {
   test('each dev block alone: the same estimate as a PriceWindow, bit for bit', () => {
     let priced = 0;
     for (const row of manifest!) {
