@@ -6,6 +6,7 @@
 // object (the string, the entry, the object, its boxed time), and no objects for the GC to trace.
 // A name that is not 64 hex digits (none comes from a node; tests use short ones) is kept in a Map.
 
+import { displayHexOfHash, hexToHashInto } from '../bitcoin/hash.ts';
 import { keyOfTxid } from '../oracle/txid-key.ts';
 import { TxidTable } from '../oracle/txid-table.ts';
 import { freeBuffer } from '../runtime/free-buffer.ts';
@@ -15,8 +16,8 @@ const FIRST_SLOTS = 1024;
 export class TxidEntries {
   private readonly table = new TxidTable();
   private readonly key = new Int32Array(4);
-  /** Slot s: txid hex (as 32 bytes) at txids[32s …], first seen at seen[s] (NaN: free), mined[s]. */
-  private txids = Buffer.allocUnsafeSlow(32 * FIRST_SLOTS);
+  /** Slot s: the txid's 32 bytes (internal order) at txids[32s …], first seen at seen[s] (NaN: free), mined[s]. */
+  private txids = new Uint8Array(32 * FIRST_SLOTS);
   private seen = new Float64Array(FIRST_SLOTS).fill(Number.NaN);
   private mined = new Uint8Array(FIRST_SLOTS);
   /** Free slots below `used`. */
@@ -63,7 +64,7 @@ export class TxidEntries {
     if (keyOfTxid(txid, key)) {
       this.table.reserve();
       this.table.insertAt(this.table.bucket(key), key, slot);
-      this.txids.write(txid, 32 * slot, 32, 'hex');
+      hexToHashInto(txid, this.txids, 32 * slot);
     } else {
       this.otherSlots.set(txid, slot);
       this.otherNames.set(slot, txid);
@@ -110,7 +111,7 @@ export class TxidEntries {
   }
 
   private txidAt(slot: number): string {
-    return this.otherNames.get(slot) ?? this.txids.toString('hex', 32 * slot, 32 * slot + 32);
+    return this.otherNames.get(slot) ?? displayHexOfHash(this.txids, 32 * slot);
   }
 
   private release(slot: number): void {
@@ -121,8 +122,8 @@ export class TxidEntries {
   /** Doubles the slots (the old arrays are freed at once: free-buffer.ts). */
   private grow(): void {
     const n = this.seen.length * 2;
-    const txids = Buffer.allocUnsafeSlow(32 * n);
-    this.txids.copy(txids);
+    const txids = new Uint8Array(32 * n);
+    txids.set(this.txids);
     const seen = new Float64Array(n).fill(Number.NaN);
     seen.set(this.seen);
     const mined = new Uint8Array(n);

@@ -20,6 +20,7 @@
 // transaction takes about 2^64 hashing work. A transaction whose key is already in the window is
 // not added (as PriceWindow.add refuses a txid it holds).
 
+import { displayHexOfHash, hexToHashInto } from '../bitcoin/hash.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
 import { freeBuffer } from '../runtime/free-buffer.ts';
 import type { CandidateSource } from './candidate-source.ts';
@@ -145,8 +146,8 @@ interface HeldBlock {
   transactions: number;
   /** Keys of the transactions it holds: two words each. */
   keys: Int32Array;
-  /** Candidate transactions' txids, 32 bytes each in display order (hex = the txid). */
-  txids: Buffer;
+  /** Candidate transactions' txids, 32 bytes each in internal order. */
+  txids: Uint8Array;
   /** Candidate c's parents are parents[2 * parentEnd[c - 1] …] up to 2 * parentEnd[c] (two words a key). */
   parentEnd: Uint32Array;
   parents: Int32Array;
@@ -187,7 +188,7 @@ function layBlock(buffer: ArrayBuffer, base: number, n: BlockCounts, time: numbe
     time,
     transactions: n.held,
     keys: new Int32Array(buffer, keysAt, 2 * n.held),
-    txids: Buffer.from(buffer, txidsAt, 32 * n.candidates),
+    txids: new Uint8Array(buffer, txidsAt, 32 * n.candidates),
     parentEnd: new Uint32Array(buffer, parentEndAt, n.candidates),
     parents: new Int32Array(buffer, parentsAt, 2 * n.parents),
     outEnd: new Uint32Array(buffer, outEndAt, n.candidates),
@@ -229,7 +230,7 @@ class Scratch {
   sats = new Float64Array(8192);
   vouts = new Uint32Array(8192);
   bins = new Uint16Array(8192);
-  txids = Buffer.allocUnsafeSlow(32 * 4096);
+  txids = new Uint8Array(32 * 4096);
 
   static grown<T extends Int32Array | Uint32Array | Float64Array | Uint16Array>(a: T, need: number): T {
     if (need <= a.length) return a;
@@ -243,8 +244,8 @@ class Scratch {
 
   txidRoom(need: number): void {
     if (need <= this.txids.length) return;
-    const b = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.txids.length));
-    this.txids.copy(b);
+    const b = new Uint8Array(Math.max(need, 2 * this.txids.length));
+    b.set(this.txids);
     freeBuffer(this.txids);
     this.txids = b;
   }
@@ -342,7 +343,7 @@ export class BlockWindow implements CandidateSource {
       s.parentEnd[candidates] = parentCount;
       s.outEnd[candidates] = outputs;
       s.txidRoom(32 * (candidates + 1));
-      s.txids.write(tx.txid, 32 * candidates, 32, 'hex');
+      hexToHashInto(tx.txid, s.txids, 32 * candidates);
       candidates++;
     }
     // One allocation for all of the block's arrays (about 200 KB for a mainnet block): given back
@@ -351,7 +352,7 @@ export class BlockWindow implements CandidateSource {
     const counts = { held, candidates, parents: parentCount, outputs };
     const block = layBlock(new ArrayBuffer(blockBytes(counts)), 0, counts, Number.isFinite(time) ? time : 0);
     block.keys.set(s.keys.subarray(0, 2 * held));
-    s.txids.copy(block.txids, 0, 0, 32 * candidates);
+    block.txids.set(s.txids.subarray(0, 32 * candidates));
     block.parentEnd.set(s.parentEnd.subarray(0, candidates));
     block.parents.set(s.parents.subarray(0, 2 * parentCount));
     block.outEnd.set(s.outEnd.subarray(0, candidates));
@@ -443,7 +444,7 @@ export class BlockWindow implements CandidateSource {
         let txid: string | null = null;
         for (; o < oEnd; o++) {
           if (!all && bins[outBins[o]] === 0) continue;
-          txid ??= txids.toString('hex', 32 * c, 32 * c + 32);
+          txid ??= displayHexOfHash(txids, 32 * c);
           visit(sats[o], time, txid, vouts[o]);
         }
       }

@@ -239,7 +239,7 @@ export class DayWindows {
         if (!all && bins[outBin[o]] === 0) continue;
         let txid = candTxid.get(c);
         if (txid === undefined) {
-          txid = displayHexOfHash(this.digests.subarray(32 * c, 32 * c + 32));
+          txid = displayHexOfHash(this.digests, 32 * c);
           candTxid.set(c, txid);
         }
         visit(outSats[o], blockTimes[candBlock[c]], txid, outVout[o]);
