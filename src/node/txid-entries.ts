@@ -7,9 +7,9 @@
 // A name that is not 64 hex digits (none comes from a node; tests use short ones) is kept in a Map.
 
 import { displayHexOfHash, hexToHashInto } from '../bitcoin/hash.ts';
+import { grown, grownLength } from '../oracle/array-growth.ts';
 import { keyOfTxid } from '../oracle/txid-key.ts';
 import { TxidTable } from '../oracle/txid-table.ts';
-import { freeBuffer } from '../runtime/free-buffer.ts';
 
 const FIRST_SLOTS = 1024;
 
@@ -119,20 +119,12 @@ export class TxidEntries {
     this.free.push(slot);
   }
 
-  /** Doubles the slots (the old arrays are freed at once: free-buffer.ts). */
+  /** Grows the slots, all three columns to one size (array-growth.ts); the new ones are free. */
   private grow(): void {
-    const n = this.seen.length * 2;
-    const txids = new Uint8Array(32 * n);
-    txids.set(this.txids);
-    const seen = new Float64Array(n).fill(Number.NaN);
-    seen.set(this.seen);
-    const mined = new Uint8Array(n);
-    mined.set(this.mined);
-    freeBuffer(this.txids);
-    freeBuffer(this.seen);
-    freeBuffer(this.mined);
-    this.txids = txids;
-    this.seen = seen;
-    this.mined = mined;
+    const slots = this.seen.length;
+    const n = grownLength(slots, slots + 1);
+    this.txids = grown(this.txids, 32 * n);
+    this.seen = grown(this.seen, n).fill(Number.NaN, slots);
+    this.mined = grown(this.mined, n);
   }
 }

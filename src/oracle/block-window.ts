@@ -22,7 +22,7 @@
 
 import { displayHexOfHash, hexToHashInto } from '../bitcoin/hash.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
-import { freeBuffer } from '../runtime/free-buffer.ts';
+import { grown } from './array-growth.ts';
 import type { CandidateSource } from './candidate-source.ts';
 import { type CombModel, DEFAULT_COMB_MODEL } from './comb-model.ts';
 import { type Estimate, type EstimateOptions, estimatePrice } from './estimator.ts';
@@ -231,24 +231,6 @@ class Scratch {
   vouts = new Uint32Array(8192);
   bins = new Uint16Array(8192);
   txids = new Uint8Array(32 * 4096);
-
-  static grown<T extends Int32Array | Uint32Array | Float64Array | Uint16Array>(a: T, need: number): T {
-    if (need <= a.length) return a;
-    let n = a.length * 2;
-    while (n < need) n *= 2;
-    const b = new (a.constructor as new (n: number) => T)(n);
-    b.set(a);
-    freeBuffer(a);
-    return b;
-  }
-
-  txidRoom(need: number): void {
-    if (need <= this.txids.length) return;
-    const b = new Uint8Array(Math.max(need, 2 * this.txids.length));
-    b.set(this.txids);
-    freeBuffer(this.txids);
-    this.txids = b;
-  }
 }
 
 export class BlockWindow implements CandidateSource {
@@ -316,7 +298,7 @@ export class BlockWindow implements CandidateSource {
     for (const tx of transactions) {
       if (!keyOfTxid(tx.txid, key)) continue;
       if (!present.add(key[0], key[1])) continue;
-      s.keys = Scratch.grown(s.keys, 2 * held + 2);
+      s.keys = grown(s.keys, 2 * held + 2);
       s.keys[2 * held] = key[0];
       s.keys[2 * held + 1] = key[1];
       held++;
@@ -328,9 +310,9 @@ export class BlockWindow implements CandidateSource {
         if (!isCandidateValue(sats, profile)) continue;
         const bin = binOfSats(sats);
         if (bin < 0) continue;
-        s.sats = Scratch.grown(s.sats, outputs + 1);
-        s.vouts = Scratch.grown(s.vouts, outputs + 1);
-        s.bins = Scratch.grown(s.bins, outputs + 1);
+        s.sats = grown(s.sats, outputs + 1);
+        s.vouts = grown(s.vouts, outputs + 1);
+        s.bins = grown(s.bins, outputs + 1);
         s.sats[outputs] = sats;
         s.vouts[outputs] = vout;
         s.bins[outputs] = bin;
@@ -338,11 +320,11 @@ export class BlockWindow implements CandidateSource {
       }
       if (outputs === first) continue;
       if (profile.excludeSameWindowSpends) parentCount = this.takeParents(s, tx, parentCount);
-      s.parentEnd = Scratch.grown(s.parentEnd, candidates + 1);
-      s.outEnd = Scratch.grown(s.outEnd, candidates + 1);
+      s.parentEnd = grown(s.parentEnd, candidates + 1);
+      s.outEnd = grown(s.outEnd, candidates + 1);
       s.parentEnd[candidates] = parentCount;
       s.outEnd[candidates] = outputs;
-      s.txidRoom(32 * (candidates + 1));
+      s.txids = grown(s.txids, 32 * (candidates + 1));
       hexToHashInto(tx.txid, s.txids, 32 * candidates);
       candidates++;
     }
@@ -470,7 +452,7 @@ export class BlockWindow implements CandidateSource {
       for (let d = start; d < count && !repeated; d++)
         repeated = s.parents[2 * d] === key[0] && s.parents[2 * d + 1] === key[1];
       if (repeated) continue;
-      s.parents = Scratch.grown(s.parents, 2 * count + 2);
+      s.parents = grown(s.parents, 2 * count + 2);
       s.parents[2 * count] = key[0];
       s.parents[2 * count + 1] = key[1];
       count++;

@@ -17,7 +17,7 @@
 
 import { displayHexOfHash } from '../bitcoin/hash.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
-import { freeBuffer } from '../runtime/free-buffer.ts';
+import { grown, grownLength } from './array-growth.ts';
 import type { CandidateSource } from './candidate-source.ts';
 import { type CombModel, DEFAULT_COMB_MODEL } from './comb-model.ts';
 import { type Estimate, type EstimateOptions, estimatePrice } from './estimator.ts';
@@ -87,7 +87,7 @@ export class DayWindows {
   private time = 0;
 
   // The candidates, one entry each, in the order added, in typed columns (a JS array of numbers
-  // costs 8 bytes an entry; these cost what the values need), grown by half as they fill.
+  // costs 8 bytes an entry; these cost what the values need), grown as they fill (array-growth.ts).
   private candidates = 0;
   private candFlags = new Uint8Array(1024);
   /** The block a candidate is in (its time is that block's). */
@@ -160,13 +160,13 @@ export class DayWindows {
     if (!passesTransactionRules(tx, this.profile)) return;
     const c = this.candidates;
     if (c + 2 > this.candFlags.length) {
-      // The candidate columns grow together: each keeps room for the same count.
-      this.candFlags = room(this.candFlags, c + 2);
-      const size = this.candFlags.length;
-      this.candBlock = room(this.candBlock, size);
-      this.outStart = room(this.outStart, size);
-      this.parentStart = room(this.parentStart, size);
-      this.digests = room(this.digests, 32 * size);
+      // The candidate columns grow together, to one size.
+      const size = grownLength(this.candFlags.length, c + 2);
+      this.candFlags = grown(this.candFlags, size);
+      this.candBlock = grown(this.candBlock, size);
+      this.outStart = grown(this.outStart, size);
+      this.parentStart = grown(this.parentStart, size);
+      this.digests = grown(this.digests, 32 * size);
     }
     if (!this.takeOutputs(tx)) return;
     this.candidates++;
@@ -263,9 +263,10 @@ export class DayWindows {
       if (bin < 0) continue;
       const o = this.outputs++;
       if (o >= this.outVout.length) {
-        this.outVout = room(this.outVout, o + 1);
-        this.outSats = room(this.outSats, o + 1);
-        this.outBin = room(this.outBin, o + 1);
+        const size = grownLength(this.outVout.length, o + 1);
+        this.outVout = grown(this.outVout, size);
+        this.outSats = grown(this.outSats, size);
+        this.outBin = grown(this.outBin, size);
       }
       this.outVout[o] = vout;
       this.outSats[o] = sats;
@@ -289,7 +290,7 @@ export class DayWindows {
           keys[k] === key[0] && keys[k + 1] === key[1] && keys[k + 2] === key[2] && keys[k + 3] === key[3];
       }
       if (repeated) continue;
-      if (4 * (this.parents + 1) > keys.length) this.parentKeys = keys = room(keys, 4 * (this.parents + 1));
+      if (4 * (this.parents + 1) > keys.length) this.parentKeys = keys = grown(keys, 4 * (this.parents + 1));
       const at = 4 * this.parents++;
       keys[at] = key[0];
       keys[at + 1] = key[1];
@@ -297,17 +298,4 @@ export class DayWindows {
       keys[at + 3] = key[3];
     }
   }
-}
-
-type Column = Uint8Array | Uint16Array | Int32Array | Float64Array;
-
-/** `column`, or a copy with room for `needed` entries and at least half as many again as it had. */
-function room<T extends Column>(column: T, needed: number): T {
-  if (needed <= column.length) return column;
-  const bigger = new (column.constructor as new (length: number) => T)(
-    Math.max(needed, Math.ceil(column.length * 1.5)),
-  );
-  bigger.set(column);
-  freeBuffer(column);
-  return bigger;
 }
