@@ -11,7 +11,7 @@
 //   - per candidate transaction (passes the profile's transaction rules, has a candidate output):
 //     its txid as 32 bytes (turned into hex only for the outputs the estimator visits), the keys
 //     of the distinct transactions it spends from, and its candidate outputs (sats, vout, bin).
-// One key set (open addressing, typed arrays) holds the keys of every transaction in the window.
+// One key set (txid-table.ts) holds the keys of every transaction in the window.
 // The same-window spend rule is applied after every change, from scratch: a candidate counts iff
 // none of its parents is in the key set, whatever order the blocks came in, exactly as PriceWindow
 // decides it. The histogram is rebuilt at the same time (a pass over the candidates: milliseconds).
@@ -35,108 +35,8 @@ import {
 import { LogHistogram } from './log-histogram.ts';
 import { binOfSats } from './log-scale.ts';
 import { keyOfHash, keyOfTxid } from './txid-key.ts';
+import { KeySet } from './txid-table.ts';
 import type { WindowOptions } from './window.ts';
-
-/** Grow the key set past this load: a miss (the common probe) then reads under three buckets on average. */
-const MAX_LOAD = 0.6;
-
-function mix(k0: number, k1: number): number {
-  let h = Math.imul(k0 ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ k1, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-/** 7 high bits of the mix with the top bit set; 0 marks a free bucket. */
-function tagOf(mixed: number): number {
-  return (mixed >>> 25) | 0x80;
-}
-
-/** A set of 8-byte keys (two 32-bit words): 8 bytes a bucket plus a one-byte tag. */
-export class KeySet {
-  private words: Int32Array;
-  private tags: Uint8Array;
-  private mask: number;
-  private count = 0;
-
-  constructor(capacity = 1024) {
-    let n = 16;
-    while (n < capacity) n *= 2;
-    this.words = new Int32Array(2 * n);
-    this.tags = new Uint8Array(n);
-    this.mask = n - 1;
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  get bytes(): number {
-    return this.words.byteLength + this.tags.byteLength;
-  }
-
-  has(k0: number, k1: number): boolean {
-    return this.find(k0, k1) >= 0;
-  }
-
-  /** Adds the key; false when it was already there. */
-  add(k0: number, k1: number): boolean {
-    if (this.find(k0, k1) >= 0) return false;
-    if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
-    this.place(k0, k1);
-    this.count++;
-    return true;
-  }
-
-  /** Removes the key; false when it was not there. Backward-shift deletion: no tombstones. */
-  delete(k0: number, k1: number): boolean {
-    let i = this.find(k0, k1);
-    if (i < 0) return false;
-    const { words, tags, mask } = this;
-    for (let j = (i + 1) & mask; tags[j] !== 0; j = (j + 1) & mask) {
-      const h = mix(words[2 * j], words[2 * j + 1]) & mask;
-      // The entry at j may move back to i unless its home lies cyclically in (i, j].
-      const stays = i <= j ? i < h && h <= j : i < h || h <= j;
-      if (stays) continue;
-      words[2 * i] = words[2 * j];
-      words[2 * i + 1] = words[2 * j + 1];
-      tags[i] = tags[j];
-      i = j;
-    }
-    tags[i] = 0;
-    this.count--;
-    return true;
-  }
-
-  private find(k0: number, k1: number): number {
-    const { words, tags, mask } = this;
-    const mixed = mix(k0, k1);
-    const tag = tagOf(mixed);
-    for (let b = mixed & mask; ; b = (b + 1) & mask) {
-      const t = tags[b];
-      if (t === 0) return -1;
-      if (t === tag && words[2 * b] === k0 && words[2 * b + 1] === k1) return b;
-    }
-  }
-
-  private place(k0: number, k1: number): void {
-    const { words, tags, mask } = this;
-    const mixed = mix(k0, k1);
-    let b = mixed & mask;
-    while (tags[b] !== 0) b = (b + 1) & mask;
-    tags[b] = tagOf(mixed);
-    words[2 * b] = k0;
-    words[2 * b + 1] = k1;
-  }
-
-  private grow(): void {
-    const { words, tags } = this;
-    const n = 2 * tags.length;
-    this.words = new Int32Array(2 * n);
-    this.tags = new Uint8Array(n);
-    this.mask = n - 1;
-    for (let b = 0; b < tags.length; b++) if (tags[b] !== 0) this.place(words[2 * b], words[2 * b + 1]);
-  }
-}
 
 /** One block's share of the window, in typed arrays sized exactly. */
 interface HeldBlock {
@@ -297,7 +197,7 @@ export class BlockWindow implements CandidateSource {
     let outputs = 0;
     for (const tx of transactions) {
       if (!keyOfTxid(tx.txid, key)) continue;
-      if (!present.add(key[0], key[1])) continue;
+      if (!present.add(key, 0)) continue;
       s.keys = grown(s.keys, 2 * held + 2);
       s.keys[2 * held] = key[0];
       s.keys[2 * held + 1] = key[1];
@@ -350,7 +250,7 @@ export class BlockWindow implements CandidateSource {
     const block = this.held.get(hash);
     if (block === undefined) return false;
     const { keys } = block;
-    for (let i = 0; i < keys.length; i += 2) this.present.delete(keys[i], keys[i + 1]);
+    for (let i = 0; i < keys.length; i += 2) this.present.delete(keys, i);
     this.held.delete(hash);
 
     return true;
@@ -393,7 +293,7 @@ export class BlockWindow implements CandidateSource {
         const pEnd = parentEnd[c];
         if (rule) {
           for (; p < pEnd; p++) {
-            if (present.has(parents[2 * p], parents[2 * p + 1])) {
+            if (present.has(parents, 2 * p)) {
               free = false;
               break;
             }

@@ -285,7 +285,7 @@ export class PriceWindow implements CandidateSource {
       seen[at + 2] = key[2];
       seen[at + 3] = key[3];
       if (this.slotOf.has(key)) present++;
-      this.spenders.add(key, slot, generation);
+      this.spenders.add(key, 0, slot, generation);
     }
     this.rec.setPresent(slot, present);
   }
