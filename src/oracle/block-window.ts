@@ -8,13 +8,14 @@
 // leaner. Per block it keeps:
 //   - the 8-byte keys (first 8 internal bytes of the txid) of every transaction it holds, to take
 //     them out of the window's key set when the block leaves;
-//   - per candidate transaction (passes the profile's transaction rules, has a candidate output):
-//     its txid as 32 bytes (turned into hex only for the outputs the estimator visits), the keys
-//     of the distinct transactions it spends from, and its candidate outputs (sats, vout, bin).
+//   - per candidate transaction (candidate-rule.ts decides which, and reads its outputs and
+//     parents): its txid as 32 bytes (turned into hex only for the outputs the estimator visits),
+//     the 8-byte keys of the distinct transactions it spends from, and its candidate outputs
+//     (sats, vout, bin).
 // One key set (txid-table.ts) holds the keys of every transaction in the window.
 // The same-window spend rule is applied after every change, from scratch: a candidate counts iff
 // none of its parents is in the key set, whatever order the blocks came in, exactly as PriceWindow
-// decides it. The histogram is rebuilt at the same time (a pass over the candidates: milliseconds).
+// decides it. The histogram is rebuilt at the same time, in one pass over the candidates.
 // Eight bytes of a txid suffice as a key: two of the window's transactions sharing them by chance
 // has odds near 500,000² / 2^65 ≈ 10^-8, and making one collide on purpose with someone else's
 // transaction takes about 2^64 hashing work. A transaction whose key is already in the window is
@@ -22,19 +23,14 @@
 
 import { displayHexOfHash, hexToHashInto } from '../bitcoin/hash.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
-import { grown } from './array-growth.ts';
+import { grown, grownLength } from './array-growth.ts';
+import { CandidateRule } from './candidate-rule.ts';
 import type { CandidateSource } from './candidate-source.ts';
 import { type CombModel, DEFAULT_COMB_MODEL } from './comb-model.ts';
 import { type Estimate, type EstimateOptions, estimatePrice } from './estimator.ts';
-import {
-  DEFAULT_FILTER_PROFILE,
-  type FilterProfile,
-  isCandidateValue,
-  passesTransactionRules,
-} from './filter-profile.ts';
+import { DEFAULT_FILTER_PROFILE, type FilterProfile } from './filter-profile.ts';
 import { LogHistogram } from './log-histogram.ts';
-import { binOfSats } from './log-scale.ts';
-import { keyOfHash, keyOfTxid } from './txid-key.ts';
+import { keyOfTxid } from './txid-key.ts';
 import { KeySet } from './txid-table.ts';
 import type { WindowOptions } from './window.ts';
 
@@ -124,13 +120,29 @@ class Layout {
 /** Growable scratch arrays for the block being added: reused from block to block. */
 class Scratch {
   keys = new Int32Array(2 * 4096);
-  parentEnd = new Uint32Array(4096);
   parents = new Int32Array(2 * 8192);
+  /** Per candidate, grown together. */
+  parentEnd = new Uint32Array(4096);
   outEnd = new Uint32Array(4096);
+  txids = new Uint8Array(32 * 4096);
+  /** Per candidate output, grown together. */
   sats = new Float64Array(8192);
   vouts = new Uint32Array(8192);
   bins = new Uint16Array(8192);
-  txids = new Uint8Array(32 * 4096);
+
+  growCandidates(needed: number): void {
+    const size = grownLength(this.outEnd.length, needed);
+    this.parentEnd = grown(this.parentEnd, size);
+    this.outEnd = grown(this.outEnd, size);
+    this.txids = grown(this.txids, 32 * size);
+  }
+
+  growOutputs(needed: number): void {
+    const size = grownLength(this.sats.length, needed);
+    this.sats = grown(this.sats, size);
+    this.vouts = grown(this.vouts, size);
+    this.bins = grown(this.bins, size);
+  }
 }
 
 export class BlockWindow implements CandidateSource {
@@ -143,10 +155,13 @@ export class BlockWindow implements CandidateSource {
   private order: HeldBlock[] = [];
   private scratch: Scratch | null = null;
   private readonly key = new Int32Array(4);
+  /** Which outputs of a transaction are candidates, and which txids it spends from. */
+  private readonly rule: CandidateRule;
 
   constructor(options: WindowOptions = {}) {
     this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
     this.model = options.model ?? DEFAULT_COMB_MODEL;
+    this.rule = new CandidateRule(this.profile);
   }
 
   /** Transactions in the window (every one, candidate or not). */
@@ -190,7 +205,7 @@ export class BlockWindow implements CandidateSource {
     if (this.held.has(hash)) return false;
     this.scratch ??= new Scratch();
     const s = this.scratch;
-    const { key, profile, present } = this;
+    const { key, present, rule } = this;
     let held = 0;
     let candidates = 0;
     let parentCount = 0;
@@ -202,29 +217,24 @@ export class BlockWindow implements CandidateSource {
       s.keys[2 * held] = key[0];
       s.keys[2 * held + 1] = key[1];
       held++;
-      if (!passesTransactionRules(tx, profile)) continue;
-      const txOutputs = tx.outputs;
-      const first = outputs;
-      for (let vout = 0; vout < txOutputs.length; vout++) {
-        const sats = txOutputs[vout].value;
-        if (!isCandidateValue(sats, profile)) continue;
-        const bin = binOfSats(sats);
-        if (bin < 0) continue;
-        s.sats = grown(s.sats, outputs + 1);
-        s.vouts = grown(s.vouts, outputs + 1);
-        s.bins = grown(s.bins, outputs + 1);
-        s.sats[outputs] = sats;
-        s.vouts[outputs] = vout;
-        s.bins[outputs] = bin;
-        outputs++;
+      if (!rule.read(tx)) continue;
+      const n = rule.outputs;
+      if (outputs + n > s.sats.length) s.growOutputs(outputs + n);
+      for (let i = 0; i < n; i++, outputs++) {
+        s.sats[outputs] = rule.sats[i];
+        s.vouts[outputs] = rule.vouts[i];
+        s.bins[outputs] = rule.bins[i];
       }
-      if (outputs === first) continue;
-      if (profile.excludeSameWindowSpends) parentCount = this.takeParents(s, tx, parentCount);
-      s.parentEnd = grown(s.parentEnd, candidates + 1);
-      s.outEnd = grown(s.outEnd, candidates + 1);
+      // The parents' 8-byte keys: the first two words of each.
+      const p = rule.parents;
+      s.parents = grown(s.parents, 2 * (parentCount + p));
+      for (let i = 0; i < p; i++, parentCount++) {
+        s.parents[2 * parentCount] = rule.parentKeys[4 * i];
+        s.parents[2 * parentCount + 1] = rule.parentKeys[4 * i + 1];
+      }
+      if (candidates === s.outEnd.length) s.growCandidates(candidates + 1);
       s.parentEnd[candidates] = parentCount;
       s.outEnd[candidates] = outputs;
-      s.txids = grown(s.txids, 32 * (candidates + 1));
       hexToHashInto(tx.txid, s.txids, 32 * candidates);
       candidates++;
     }
@@ -339,24 +349,5 @@ export class BlockWindow implements CandidateSource {
     for (const b of this.held.values()) if (b.time > newest) newest = b.time;
     const time = options.time ?? (newest > Number.NEGATIVE_INFINITY ? newest : null);
     return estimatePrice(this, this.model, { ...options, time });
-  }
-
-  /** Writes the distinct parents of `tx` after `count` in the scratch; returns the new count. */
-  private takeParents(s: Scratch, tx: Transaction, count: number): number {
-    const inputs = tx.inputs;
-    const key = this.key;
-    const start = count;
-    for (let i = 0; i < inputs.length; i++) {
-      keyOfHash(inputs[i].prevTxid, key);
-      let repeated = false;
-      for (let d = start; d < count && !repeated; d++)
-        repeated = s.parents[2 * d] === key[0] && s.parents[2 * d + 1] === key[1];
-      if (repeated) continue;
-      s.parents = grown(s.parents, 2 * count + 2);
-      s.parents[2 * count] = key[0];
-      s.parents[2 * count + 1] = key[1];
-      count++;
-    }
-    return count;
   }
 }
