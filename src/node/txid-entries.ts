@@ -2,8 +2,8 @@
 // transaction of the live window (50,000 on an ordinary mainnet day, 300,000 and more when the
 // mempool is congested). Kept in typed arrays: a txid table (txid-table.ts) gives each txid a
 // slot; the slot holds its 32 bytes (to name it again), its time and its flag; freed slots are
-// reused. About 90 bytes a transaction, against about 190 for a Map from the txid string to an
-// object (the string, the entry, the object, its boxed time), and no objects for the GC to trace.
+// reused: about half the bytes of a Map from the txid string to an object (the string, the entry,
+// the object, its boxed time), and no objects for the GC to trace.
 // A name that is not 64 hex digits (none comes from a node; tests use short ones) is kept in a Map.
 
 import { displayHexOfHash, hexToHashInto } from '../bitcoin/hash.ts';

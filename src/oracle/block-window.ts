@@ -238,9 +238,9 @@ export class BlockWindow implements CandidateSource {
       hexToHashInto(tx.txid, s.txids, 32 * candidates);
       candidates++;
     }
-    // One allocation for all of the block's arrays (about 200 KB for a mainnet block): given back
-    // whole when the block leaves, and with serve's malloc settings (heap-settings.ts) mapped on
-    // its own rather than placed among the block fetch's short-lived buffers.
+    // One allocation for all of the block's arrays: given back whole when the block leaves, and
+    // with serve's malloc settings (heap-settings.ts) mapped on its own rather than placed among
+    // the block fetch's short-lived buffers.
     const counts = { held, candidates, parents: parentCount, outputs };
     const block = layBlock(new ArrayBuffer(blockBytes(counts)), 0, counts, Number.isFinite(time) ? time : 0);
     block.keys.set(s.keys.subarray(0, 2 * held));
