@@ -36,6 +36,11 @@ function tagOf(mixed: number): number {
   return (mixed >>> 25) | 0x80;
 }
 
+/** Copies a bucket's `stride` words from `from` to `to` (a loop: cheaper than copyWithin for a few words). */
+function moveBucket(words: Int32Array, from: number, to: number, stride: number): void {
+  for (let i = 0; i < stride; i++) words[to + i] = words[from + i];
+}
+
 /** The smallest power of two at least `n` (and at least 16): a table's capacity. */
 export function tableCapacity(n: number): number {
   let capacity = 16;
@@ -82,25 +87,18 @@ export class KeyBuckets {
 
   /** The bucket holding the key at keys[at …], or a negative number: ~ the free bucket ending its run. */
   find(keys: Int32Array, at: number): number {
-    return this.findMixed(keys, at, mixKey(keys, at, this.width));
-  }
-
-  /** find() for a key whose mix the caller has worked out already. */
-  findMixed(keys: Int32Array, at: number, mixed: number): number {
-    const { words, tags, stride, mask } = this;
+    const { words, tags, stride, mask, width } = this;
+    const mixed = mixKey(keys, at, width);
     const tag = tagOf(mixed);
-    const wide = this.width === 4;
-    const k0 = keys[at];
-    const k1 = keys[at + 1];
     for (let b = mixed & mask; ; b = (b + 1) & mask) {
       const t = tags[b];
       if (t === 0) return ~b;
       if (t !== tag) continue;
       const w = b * stride;
       if (
-        words[w] === k0 &&
-        words[w + 1] === k1 &&
-        (!wide || (words[w + 2] === keys[at + 2] && words[w + 3] === keys[at + 3]))
+        words[w] === keys[at] &&
+        words[w + 1] === keys[at + 1] &&
+        (width === 2 || (words[w + 2] === keys[at + 2] && words[w + 3] === keys[at + 3]))
       )
         return b;
     }
@@ -149,7 +147,7 @@ export class KeyBuckets {
       const home = mixKey(words, w, width) & mask;
       // Move b into the gap unless its home lies cyclically in (gap, b].
       if (((b - home) & mask) >= ((b - gap) & mask)) {
-        words.copyWithin(gap * stride, w, w + stride);
+        moveBucket(words, w, gap * stride, stride);
         tags[gap] = tags[b];
         gap = b;
       }
@@ -184,7 +182,7 @@ export class KeyBuckets {
       let to = home;
       while (to !== b && tags[to] !== 0) to = (to + 1) & mask;
       if (to === b) continue;
-      words.copyWithin(to * stride, w, w + stride);
+      moveBucket(words, w, to * stride, stride);
       tags[to] = tags[b];
       tags[b] = 0;
     }

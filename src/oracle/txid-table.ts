@@ -153,23 +153,30 @@ export class SpenderIndex {
   private sweep(): void {
     const buckets = this.buckets;
     const { words, tags } = buckets;
+    // One pass: free the stale buckets, mark the live keys in the bitmap (kept at this size).
+    const bitmap = this.bitmap.fill(0);
+    const bits = bitmap.length * 32 - 1;
     for (let b = 0; b < tags.length; b++) {
-      if (tags[b] !== 0 && !this.live(words[b * 6 + 4], words[b * 6 + 5] >>> 0)) buckets.clearAt(b);
+      if (tags[b] === 0) continue;
+      const w = b * 6;
+      if (!this.live(words[w + 4], words[w + 5] >>> 0)) buckets.clearAt(b);
+      else {
+        const bit = mixKey(words, w, 4) & bits;
+        bitmap[bit >>> 5] |= 1 << (bit & 31);
+      }
     }
-    if (buckets.count > buckets.capacity * SWEPT_LOAD) {
-      buckets.rehash(buckets.capacity * 2);
-      freeBuffer(this.bitmap);
-      this.bitmap = new Uint32Array(buckets.capacity / 4);
-    } else {
-      // Freed buckets may have cut probe runs short.
-      buckets.reseat();
-      this.bitmap.fill(0);
+    if (buckets.count <= buckets.capacity * SWEPT_LOAD) {
+      buckets.reseat(); // freed buckets may have cut probe runs short
+      return;
     }
-    const bits = this.bitmap.length * 32 - 1;
+    buckets.rehash(buckets.capacity * 2);
+    freeBuffer(this.bitmap);
+    this.bitmap = new Uint32Array(buckets.capacity / 4);
     const held = buckets.tags;
+    const wider = this.bitmap.length * 32 - 1;
     for (let b = 0; b < held.length; b++) {
       if (held[b] === 0) continue;
-      const bit = mixKey(buckets.words, b * 6, 4) & bits;
+      const bit = mixKey(buckets.words, b * 6, 4) & wider;
       this.bitmap[bit >>> 5] |= 1 << (bit & 31);
     }
   }
