@@ -17,9 +17,9 @@ import { type ScannedBlock, scanBlockFile } from '../src/history/blk-file.ts';
 import { magicOf } from '../src/history/blk-format.ts';
 import { readXorKey } from '../src/history/block-files.ts';
 import { blockSeed } from '../src/history/day-pricing.ts';
-import { DayWindows } from '../src/history/day-windows.ts';
 import type { JobBlock } from '../src/history/price-worker.ts';
 import { WorkerPool } from '../src/history/worker-pool.ts';
+import { DayWindows } from '../src/oracle/day-windows.ts';
 import { REAL_DATA_MISSING, readRealBlock, realBlocks } from '../test/bitcoin/real-data.ts';
 import { frameBlocks } from '../test/history/blk-fixture.ts';
 

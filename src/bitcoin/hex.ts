@@ -29,16 +29,24 @@ export function bytesToReversedHex(bytes: Uint8Array, start = 0, end = bytes.len
 export function hexToBytes(hex: string): Uint8Array {
   if (hex.length % 2 !== 0) throw new Error(`hex has an odd number of digits (${hex.length})`);
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) {
+  hexToBytesInto(hex, out, 0);
+  return out;
+}
+
+/** hexToBytes written into out[at …] instead of a new array; throws the same errors, and when it does not fit. */
+export function hexToBytesInto(hex: string, out: Uint8Array, at = 0): void {
+  if (hex.length % 2 !== 0) throw new Error(`hex has an odd number of digits (${hex.length})`);
+  const n = hex.length / 2;
+  if (at < 0 || at + n > out.length) throw new Error(`${n} bytes do not fit at ${at} in ${out.length}`);
+  for (let i = 0; i < n; i++) {
     const c1 = hex.charCodeAt(2 * i);
     const c2 = hex.charCodeAt(2 * i + 1);
     const hi = c1 < 128 ? DIGIT[c1] : -1;
     const lo = c2 < 128 ? DIGIT[c2] : -1;
     if (hi < 0 || lo < 0) {
-      const at = hi < 0 ? 2 * i : 2 * i + 1;
-      throw new Error(`not a hex digit: ${JSON.stringify(hex[at])} at position ${at}`);
+      const bad = hi < 0 ? 2 * i : 2 * i + 1;
+      throw new Error(`not a hex digit: ${JSON.stringify(hex[bad])} at position ${bad}`);
     }
-    out[i] = (hi << 4) | lo;
+    out[at + i] = (hi << 4) | lo;
   }
-  return out;
 }

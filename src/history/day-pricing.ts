@@ -2,7 +2,7 @@
 // callback) and the seed carried from the last confident day before it in; the day's price and
 // each block's price out. The day pools all its blocks in one PriceWindow (the estimator the live
 // service uses), cold. Each block is read and parsed once (priceDay): its transactions go once into
-// DayWindows (day-windows.ts), which gives the day's pooled window and each block's own window the
+// DayWindows (oracle/day-windows.ts), which gives the day's pooled window and each block's own window the
 // same histograms as separate PriceWindows, and the block windows wait for the day's seed (the
 // Transaction objects are not kept). priceDayWindow and priceBlocks are the plain PriceWindow path
 // the tests hold priceDay to. Each block is priced alone,
@@ -12,9 +12,9 @@
 
 import { readBlock } from '../bitcoin/block.ts';
 import { dayStart } from '../format/utc-day.ts';
+import { DayWindows } from '../oracle/day-windows.ts';
 import { seedPrice } from '../oracle/seed-price.ts';
 import { type Estimate, PriceWindow } from '../oracle/window.ts';
-import { DayWindows } from './day-windows.ts';
 
 export interface DayBlock {
   height: number;

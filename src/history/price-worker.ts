@@ -1,7 +1,7 @@
 // A worker thread that prices days: a DayJob in (the day's blocks, each with its bytes or where
 // they sit in a blk file, the XOR key, and the carried seed when known), a DayResult out. Blocks
 // in files are read (into one reused buffer, one descriptor per file) and parsed here, once each
-// (priceDay feeds the day's window and each block's own from the same pass, day-windows.ts), so
+// (priceDay feeds the day's window and each block's own from the same pass, oracle/day-windows.ts), so
 // many workers read and parse in parallel and the main thread only writes rows.
 // Blocks the node's files do not have come over RPC one at a time, when the worker reaches them:
 // it asks the main thread (a `need` message), which fetches the block and hands its bytes over

@@ -1,15 +1,15 @@
 // The confirmed-block window price: the price of the last N blocks (default 144, about a day),
-// kept up to date as blocks arrive, to seed the live estimate. A CompactBlockWindow holds the
-// candidate outputs of those blocks in typed arrays (about 30 MB for 144 mainnet blocks, where a
-// PriceWindow of their ~500,000 transactions took several times that: compact-block-window.ts);
+// kept up to date as blocks arrive, to seed the live estimate. A BlockWindow holds the
+// candidate outputs of those blocks in typed arrays (a fraction of what a PriceWindow of their
+// ~500,000 transactions takes: oracle/block-window.ts);
 // a new tip adds the new blocks and drops the ones that fell out (and the ones a reorg replaced),
 // so each block is fetched and parsed once. Keyed by the tip hash: the same tip is never
 // estimated twice.
 
+import { BlockWindow } from '../oracle/block-window.ts';
 import type { Estimate } from '../oracle/window.ts';
 import { releaseMemory } from '../runtime/release-memory.ts';
 import type { BlockSource } from './block-source.ts';
-import { CompactBlockWindow } from './compact-block-window.ts';
 
 /** What the block window reads from the node: the tip, the hashes of heights, the blocks (BlockSource). */
 export type BlockWindowSource = Pick<BlockSource, 'tipHeight' | 'hashesAt' | 'fetchBlocks'>;
@@ -29,7 +29,7 @@ export class BlockWindowPrice {
   readonly blocks: number;
   private readonly source: BlockWindowSource;
   private readonly options: BlockWindowOptions;
-  private readonly window = new CompactBlockWindow();
+  private readonly window = new BlockWindow();
   private tipHash: string | null = null;
   private latest: Estimate | null = null;
   private running: Promise<void> | null = null;

@@ -2,21 +2,22 @@
 // transaction of the live window (50,000 on an ordinary mainnet day, 300,000 and more when the
 // mempool is congested). Kept in typed arrays: a txid table (txid-table.ts) gives each txid a
 // slot; the slot holds its 32 bytes (to name it again), its time and its flag; freed slots are
-// reused. About 90 bytes a transaction, against about 190 for a Map from the txid string to an
-// object (the string, the entry, the object, its boxed time), and no objects for the GC to trace.
+// reused: about half the bytes of a Map from the txid string to an object (the string, the entry,
+// the object, its boxed time), and no objects for the GC to trace.
 // A name that is not 64 hex digits (none comes from a node; tests use short ones) is kept in a Map.
 
+import { displayHexOfHash, hexToHashInto } from '../bitcoin/hash.ts';
+import { grown, grownLength } from '../oracle/array-growth.ts';
 import { keyOfTxid } from '../oracle/txid-key.ts';
 import { TxidTable } from '../oracle/txid-table.ts';
-import { freeBuffer } from '../runtime/free-buffer.ts';
 
 const FIRST_SLOTS = 1024;
 
 export class TxidEntries {
   private readonly table = new TxidTable();
   private readonly key = new Int32Array(4);
-  /** Slot s: txid hex (as 32 bytes) at txids[32s …], first seen at seen[s] (NaN: free), mined[s]. */
-  private txids = Buffer.allocUnsafeSlow(32 * FIRST_SLOTS);
+  /** Slot s: the txid's 32 bytes (internal order) at txids[32s …], first seen at seen[s] (NaN: free), mined[s]. */
+  private txids = new Uint8Array(32 * FIRST_SLOTS);
   private seen = new Float64Array(FIRST_SLOTS).fill(Number.NaN);
   private mined = new Uint8Array(FIRST_SLOTS);
   /** Free slots below `used`. */
@@ -63,7 +64,7 @@ export class TxidEntries {
     if (keyOfTxid(txid, key)) {
       this.table.reserve();
       this.table.insertAt(this.table.bucket(key), key, slot);
-      this.txids.write(txid, 32 * slot, 32, 'hex');
+      hexToHashInto(txid, this.txids, 32 * slot);
     } else {
       this.otherSlots.set(txid, slot);
       this.otherNames.set(slot, txid);
@@ -110,7 +111,7 @@ export class TxidEntries {
   }
 
   private txidAt(slot: number): string {
-    return this.otherNames.get(slot) ?? this.txids.toString('hex', 32 * slot, 32 * slot + 32);
+    return this.otherNames.get(slot) ?? displayHexOfHash(this.txids, 32 * slot);
   }
 
   private release(slot: number): void {
@@ -118,20 +119,12 @@ export class TxidEntries {
     this.free.push(slot);
   }
 
-  /** Doubles the slots (the old arrays are freed at once: free-buffer.ts). */
+  /** Grows the slots, all three columns to one size (array-growth.ts); the new ones are free. */
   private grow(): void {
-    const n = this.seen.length * 2;
-    const txids = Buffer.allocUnsafeSlow(32 * n);
-    this.txids.copy(txids);
-    const seen = new Float64Array(n).fill(Number.NaN);
-    seen.set(this.seen);
-    const mined = new Uint8Array(n);
-    mined.set(this.mined);
-    freeBuffer(this.txids);
-    freeBuffer(this.seen);
-    freeBuffer(this.mined);
-    this.txids = txids;
-    this.seen = seen;
-    this.mined = mined;
+    const slots = this.seen.length;
+    const n = grownLength(slots, slots + 1);
+    this.txids = grown(this.txids, 32 * n);
+    this.seen = grown(this.seen, n).fill(Number.NaN, slots);
+    this.mined = grown(this.mined, n);
   }
 }

@@ -3,6 +3,7 @@
 // Out: the implied prices alone (for the refinement, no objects made), or the evidence points
 // within a band (the cloud the chart shows).
 
+import { grown, grownLength } from './array-growth.ts';
 import type { CandidateSource } from './candidate-source.ts';
 import type { CombAmounts } from './comb-model.ts';
 import { SCALE_BINS, scalePosition } from './log-scale.ts';
@@ -127,20 +128,13 @@ export class EvidenceCloud {
     this.size = 0;
   }
 
+  /** Grows the four columns to one size (array-growth.ts). */
   private grow(): void {
-    const n = this.prices.length * 2;
-    const prices = new Float64Array(n);
-    const times = new Float64Array(n);
-    const usd = new Float64Array(n);
-    const vouts = new Uint32Array(n);
-    prices.set(this.prices);
-    times.set(this.times);
-    usd.set(this.usd);
-    vouts.set(this.vouts);
-    this.prices = prices;
-    this.times = times;
-    this.usd = usd;
-    this.vouts = vouts;
+    const n = grownLength(this.prices.length, this.size + 1);
+    this.prices = grown(this.prices, n);
+    this.times = grown(this.times, n);
+    this.usd = grown(this.usd, n);
+    this.vouts = grown(this.vouts, n);
   }
 }
 

@@ -1,7 +1,7 @@
 // Which transactions and outputs count as payments: a named, documented filter profile.
 // In: a parsed transaction (or one output value) and a profile. Out: pass or not.
-// The same-window spend rule needs the other transactions of the window, so it lives in
-// window.ts; this file holds every rule that looks at one transaction alone.
+// This file holds every rule that looks at one transaction alone; candidate-rule.ts applies them
+// for the windows, with the parents each window needs for the same-window spend rule.
 
 import type { Transaction } from '../bitcoin/transaction.ts';
 import { isRoundBitcoinAmount } from './round-bitcoin.ts';

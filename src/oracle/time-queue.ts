@@ -2,7 +2,9 @@
 // generation) entries. Out: the oldest entry, in O(log n). Entries for slots removed or reused
 // since are not taken out here: the window skips them when they reach the top (their generation
 // no longer matches), so removal from the middle costs nothing. Kept in typed arrays: 16 bytes an
-// entry, no object per entry.
+// entry, no object per entry, grown through array-growth.ts.
+
+import { grown, grownLength } from './array-growth.ts';
 
 export class TimeQueue {
   private times = new Float64Array(64);
@@ -73,16 +75,11 @@ export class TimeQueue {
     this.size = 0;
   }
 
+  /** Grows the three columns to one size. */
   private grow(): void {
-    const n = this.times.length * 2;
-    const times = new Float64Array(n);
-    const slots = new Int32Array(n);
-    const generations = new Uint32Array(n);
-    times.set(this.times);
-    slots.set(this.slots);
-    generations.set(this.generations);
-    this.times = times;
-    this.slots = slots;
-    this.generations = generations;
+    const n = grownLength(this.times.length, this.size + 1);
+    this.times = grown(this.times, n);
+    this.slots = grown(this.slots, n);
+    this.generations = grown(this.generations, n);
   }
 }

@@ -34,10 +34,10 @@ export function keyOfTxid(hex: string, out: Int32Array): boolean {
   return (bad & 16) === 0;
 }
 
-/** Writes the key of a txid given as its 32 bytes in internal order into out[0..3]. */
-export function keyOfHash(h: Uint8Array, out: Int32Array): void {
+/** Writes the key of a txid given as its 32 bytes in internal order into out[at … at + 3]. */
+export function keyOfHash(h: Uint8Array, out: Int32Array, at = 0): void {
   for (let w = 0; w < 4; w++) {
     const i = 4 * w;
-    out[w] = h[i] | (h[i + 1] << 8) | (h[i + 2] << 16) | (h[i + 3] << 24);
+    out[at + w] = h[i] | (h[i + 1] << 8) | (h[i + 2] << 16) | (h[i + 3] << 24);
   }
 }

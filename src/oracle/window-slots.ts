@@ -8,7 +8,7 @@
 // In: slot numbers and field values. Out: field values. Value 0 means "no such output"; outputs
 // beyond two (or at a vout over 65,535) live in the window's overflow map.
 
-import { freeBuffer } from '../runtime/free-buffer.ts';
+import { grown, grownLength } from './array-growth.ts';
 
 const BYTES = 40;
 const F64 = BYTES / 8;
@@ -22,27 +22,25 @@ export class WindowSlots {
   private u8: Uint8Array;
 
   constructor(capacity: number) {
-    const buffer = new ArrayBuffer(capacity * BYTES);
-    this.f64 = new Float64Array(buffer);
-    this.u32 = new Uint32Array(buffer);
-    this.u16 = new Uint16Array(buffer);
-    this.u8 = new Uint8Array(buffer);
+    const u8 = new Uint8Array(capacity * BYTES);
+    this.u8 = u8;
+    this.f64 = new Float64Array(u8.buffer);
+    this.u32 = new Uint32Array(u8.buffer);
+    this.u16 = new Uint16Array(u8.buffer);
   }
 
   get capacity(): number {
     return this.u8.length / BYTES;
   }
 
-  /** Doubles the capacity, keeping every record. */
+  /** Grows the capacity (array-growth.ts), keeping every record. */
   grow(): void {
-    const old = this.u8;
-    const buffer = new ArrayBuffer(old.length * 2);
-    new Uint8Array(buffer).set(old);
-    freeBuffer(old);
-    this.f64 = new Float64Array(buffer);
-    this.u32 = new Uint32Array(buffer);
-    this.u16 = new Uint16Array(buffer);
-    this.u8 = new Uint8Array(buffer);
+    const capacity = grownLength(this.capacity, this.capacity + 1);
+    const u8 = grown(this.u8, capacity * BYTES);
+    this.u8 = u8;
+    this.f64 = new Float64Array(u8.buffer);
+    this.u32 = new Uint32Array(u8.buffer);
+    this.u16 = new Uint16Array(u8.buffer);
   }
 
   /** Starts a record: time, no outputs, no flags; bumps and returns the generation. */

@@ -9,6 +9,9 @@
 // in the window, B's outputs are out whichever arrived first; when A leaves, B's come back.
 // So the same set of transactions always gives the same histogram and the same estimate.
 //
+// Which outputs are candidates and which txids a transaction spends from is read by
+// candidate-rule.ts, as for every window; this file stores and applies the rule as txs come and go.
+//
 // Layout, for memory and speed: one 40-byte record per transaction (window-slots.ts: time, flags,
 // up to two candidate output values with their bins and vouts, how many of its parents are
 // present), the txid string kept once, and two hash tables in typed arrays keyed by txid keys
@@ -16,19 +19,15 @@
 // The Transaction itself is never kept.
 
 import type { Transaction } from '../bitcoin/transaction.ts';
+import { CandidateRule } from './candidate-rule.ts';
 import type { CandidateSource } from './candidate-source.ts';
 import { type CombModel, DEFAULT_COMB_MODEL } from './comb-model.ts';
 import { type Estimate, type EstimateOptions, estimatePrice } from './estimator.ts';
-import {
-  DEFAULT_FILTER_PROFILE,
-  type FilterProfile,
-  isCandidateValue,
-  passesTransactionRules,
-} from './filter-profile.ts';
+import { DEFAULT_FILTER_PROFILE, type FilterProfile } from './filter-profile.ts';
 import { LogHistogram } from './log-histogram.ts';
 import { BINS_PER_DECADE, binOfSats, SCALE_MIN_LOG10_SATS } from './log-scale.ts';
 import { TimeQueue } from './time-queue.ts';
-import { keyOfHash, keyOfTxid } from './txid-key.ts';
+import { keyOfTxid } from './txid-key.ts';
 import { SpenderIndex, TxidTable } from './txid-table.ts';
 import { WindowSlots } from './window-slots.ts';
 
@@ -57,10 +56,10 @@ export class PriceWindow implements CandidateSource {
   private readonly spenders = new SpenderIndex((slot, generation) => this.isLive(slot, generation));
   private readonly queue = new TimeQueue();
   private readonly free: number[] = [];
-  /** Scratch keys (no allocation per transaction or input): the transaction's own, an input's. */
+  /** Scratch key (no allocation per transaction): the transaction's own. */
   private readonly key = new Int32Array(4);
-  private readonly inputKey = new Int32Array(4);
-  private readonly parentKeys = new Int32Array(4 * 8);
+  /** Which outputs of a transaction are candidates, and which txids it spends from. */
+  private readonly rule: CandidateRule;
   private readonly rec = new WindowSlots(INITIAL_SLOTS);
   private slots = 0;
   private ids: string[] = [];
@@ -72,6 +71,7 @@ export class PriceWindow implements CandidateSource {
   constructor(options: WindowOptions = {}) {
     this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
     this.model = options.model ?? DEFAULT_COMB_MODEL;
+    this.rule = new CandidateRule(this.profile);
   }
 
   /** Transactions tracked (candidates or not). */
@@ -116,11 +116,13 @@ export class PriceWindow implements CandidateSource {
     const generation = rec.reset(slot, at);
     this.ids[slot] = txid;
     let flags = LIVE;
-    const profile = this.profile;
-    if (passesTransactionRules(tx, profile) && this.takeOutputs(slot, tx)) flags |= CANDIDATE;
+    if (this.rule.read(tx)) {
+      this.keepOutputs(slot);
+      flags |= CANDIDATE;
+    }
     // Live before its parents are linked: a sweep of the spender index may run meanwhile.
     rec.setFlags(slot, flags);
-    if (flags & CANDIDATE && profile.excludeSameWindowSpends) this.linkParents(slot, generation, tx);
+    if (this.rule.parents > 0) this.linkParents(slot, generation);
     slotOf.insertAt(missing, key, slot);
     this.queue.push(at, slot, generation);
     // Transactions already here that spend this one are chained spends now.
@@ -241,51 +243,32 @@ export class PriceWindow implements CandidateSource {
     return this.slots++;
   }
 
-  /** Stores the candidate outputs of `tx` in `slot`; false when it has none. */
-  private takeOutputs(slot: number, tx: Transaction): boolean {
-    const outputs = tx.outputs;
-    let taken = 0;
+  /** Stores the candidate outputs the rule read in `slot`: two in its record, the rest in `extra`. */
+  private keepOutputs(slot: number): void {
+    const { rule, rec } = this;
     let more: number[] | null = null;
-    for (let vout = 0; vout < outputs.length; vout++) {
-      const sats = outputs[vout].value;
-      if (!isCandidateValue(sats, this.profile)) continue;
-      const bin = binOfSats(sats);
-      if (bin < 0) continue;
-      if (taken === 0 && vout <= 0xffff) this.rec.setOutputA(slot, sats, bin, vout);
-      else if (taken === 1 && vout <= 0xffff) this.rec.setOutputB(slot, sats, bin, vout);
+    for (let i = 0; i < rule.outputs; i++) {
+      const sats = rule.sats[i];
+      const vout = rule.vouts[i];
+      if (i === 0 && vout <= 0xffff) rec.setOutputA(slot, sats, rule.bins[i], vout);
+      else if (i === 1 && vout <= 0xffff) rec.setOutputB(slot, sats, rule.bins[i], vout);
       else {
         more ??= [];
         more.push(vout, sats);
       }
-      taken++;
     }
     if (more !== null) this.extra.set(slot, more);
-    return taken > 0;
   }
 
-  /** Records the distinct txids `tx` spends from, counting those already in the window. */
-  private linkParents(slot: number, generation: number, tx: Transaction): void {
-    const inputs = tx.inputs;
-    const seen = inputs.length <= 8 ? this.parentKeys : new Int32Array(4 * inputs.length);
-    const key = this.inputKey;
-    let distinct = 0;
+  /** Records the parents the rule read in the spender index, counting those already in the window. */
+  private linkParents(slot: number, generation: number): void {
+    const { slotOf, spenders } = this;
+    const keys = this.rule.parentKeys;
+    const end = 4 * this.rule.parents;
     let present = 0;
-    for (let i = 0; i < inputs.length; i++) {
-      keyOfHash(inputs[i].prevTxid, key);
-      let repeated = false;
-      for (let d = 0; d < distinct && !repeated; d++) {
-        const k = 4 * d;
-        repeated =
-          seen[k] === key[0] && seen[k + 1] === key[1] && seen[k + 2] === key[2] && seen[k + 3] === key[3];
-      }
-      if (repeated) continue;
-      const at = 4 * distinct++;
-      seen[at] = key[0];
-      seen[at + 1] = key[1];
-      seen[at + 2] = key[2];
-      seen[at + 3] = key[3];
-      if (this.slotOf.has(key)) present++;
-      this.spenders.add(key, slot, generation);
+    for (let at = 0; at < end; at += 4) {
+      if (slotOf.has(keys, at)) present++;
+      spenders.add(keys, at, slot, generation);
     }
     this.rec.setPresent(slot, present);
   }

@@ -7,13 +7,14 @@ import {
   displayHexOfHash,
   hashToHex,
   hexToHash,
+  hexToHashInto,
   portableSha256d,
   sha256d,
   sha256dDisplayHex,
   sha256dInto,
   sha256Engine,
 } from '../../src/bitcoin/hash.ts';
-import { bytesToHex, bytesToReversedHex, hexToBytes } from '../../src/bitcoin/hex.ts';
+import { bytesToHex, bytesToReversedHex, hexToBytes, hexToBytesInto } from '../../src/bitcoin/hex.ts';
 import { sha256 } from '../../src/bitcoin/sha256.ts';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -82,4 +83,19 @@ test('hexToHash and hexToBytes refuse bad input with a clear message', () => {
   assert.throws(() => hexToBytes('0é'), /not a hex digit: "é" at position 1/);
   assert.throws(() => hashToHex(new Uint8Array(31)), /32 bytes, got 31/);
   assert.deepEqual(hexToBytes('00ffA0'), Uint8Array.from([0, 255, 160]));
+});
+
+test('hexToHashInto and displayHexOfHash work at an offset in a larger array', () => {
+  const display = '000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f';
+  const row = new Uint8Array(3 * 32).fill(7);
+  hexToHashInto(display, row, 32);
+  assert.deepEqual(row.subarray(32, 64), hexToHash(display));
+  assert.ok(row.subarray(0, 32).every((b) => b === 7) && row.subarray(64).every((b) => b === 7));
+  assert.equal(displayHexOfHash(row, 32), display);
+  assert.throws(() => hexToHashInto(display, row, 80), /32 bytes do not fit at 80 in 96/);
+  assert.throws(() => hexToHashInto('ab', row, 0), /64 hex digits, got 2/);
+  const bytes = new Uint8Array(4);
+  hexToBytesInto('0aFF', bytes, 1);
+  assert.deepEqual(bytes, Uint8Array.from([0, 10, 255, 0]));
+  assert.throws(() => hexToBytesInto('0x', bytes, 0), /not a hex digit: "x" at position 1/);
 });

@@ -1,6 +1,7 @@
 // A day's pooled window and each of its blocks' own windows in one structure, for the history
 // build: the same candidates, histograms and estimates as one PriceWindow for the day plus one per
-// block (window.ts), but each transaction is classified, keyed and stored once instead of twice.
+// block (window.ts), but each transaction is classified (candidate-rule.ts, as in every window),
+// keyed and stored once instead of twice.
 // In: the day's blocks in order (block(time)), each block's transactions with their txid bytes
 // (add(tx, digest)), then close(). Out: day() and block(i), CandidateSources the estimator reads,
 // with estimate helpers that pass the window's era time as PriceWindow.estimate does.
@@ -17,20 +18,16 @@
 
 import { displayHexOfHash } from '../bitcoin/hash.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
-import type { CandidateSource } from '../oracle/candidate-source.ts';
-import { type CombModel, DEFAULT_COMB_MODEL } from '../oracle/comb-model.ts';
-import { type Estimate, type EstimateOptions, estimatePrice } from '../oracle/estimator.ts';
-import {
-  DEFAULT_FILTER_PROFILE,
-  type FilterProfile,
-  isCandidateValue,
-  passesTransactionRules,
-} from '../oracle/filter-profile.ts';
-import { LogHistogram } from '../oracle/log-histogram.ts';
-import { binOfSats } from '../oracle/log-scale.ts';
-import { keyOfHash } from '../oracle/txid-key.ts';
-import { TxidTable } from '../oracle/txid-table.ts';
-import { freeBuffer } from '../runtime/free-buffer.ts';
+import { grown, grownLength } from './array-growth.ts';
+import { CandidateRule } from './candidate-rule.ts';
+import type { CandidateSource } from './candidate-source.ts';
+import { type CombModel, DEFAULT_COMB_MODEL } from './comb-model.ts';
+import { type Estimate, type EstimateOptions, estimatePrice } from './estimator.ts';
+import { DEFAULT_FILTER_PROFILE, type FilterProfile } from './filter-profile.ts';
+import { LogHistogram } from './log-histogram.ts';
+import { keyOfHash } from './txid-key.ts';
+import { TxidTable } from './txid-table.ts';
+import type { WindowOptions } from './window.ts';
 
 type Visit = (sats: number, time: number, txid: string, vout: number) => void;
 
@@ -81,13 +78,14 @@ export class DayWindows {
   private readonly dayView: WindowView;
   private readonly blockViews: WindowView[] = [];
   private readonly key = new Int32Array(4);
-  private readonly parentKey = new Int32Array(4);
+  /** Which outputs of a transaction are candidates, and which txids it spends from. */
+  private readonly rule: CandidateRule;
   private closed = false;
   /** The current block's time (a time that is not a finite number counts as 0, as in the window). */
   private time = 0;
 
   // The candidates, one entry each, in the order added, in typed columns (a JS array of numbers
-  // costs 8 bytes an entry; these cost what the values need), grown by half as they fill.
+  // costs 8 bytes an entry; these cost what the values need), grown as they fill (array-growth.ts).
   private candidates = 0;
   private candFlags = new Uint8Array(1024);
   /** The block a candidate is in (its time is that block's). */
@@ -109,9 +107,10 @@ export class DayWindows {
   /** Each block's time. */
   private readonly blockTimes: number[] = [];
 
-  constructor(options: { profile?: FilterProfile; model?: CombModel } = {}) {
+  constructor(options: WindowOptions = {}) {
     this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
     this.model = options.model ?? DEFAULT_COMB_MODEL;
+    this.rule = new CandidateRule(this.profile);
     this.dayView = new WindowView(this, IN_DAY, -1);
   }
 
@@ -143,7 +142,7 @@ export class DayWindows {
       // Held already: the day refuses it; its block takes it unless it is the block that has it.
       flags = 0;
       const first = table.valueAt(found);
-      const name = `${key[0]},${key[1]},${key[2]},${key[3]}`;
+      const name = repeatName(key, 0);
       const more = this.repeats.get(name);
       if (first !== b && !(more?.includes(b) ?? false)) {
         flags = IN_BLOCK;
@@ -157,24 +156,25 @@ export class DayWindows {
     const view = this.blockViews[b];
     if (flags & IN_DAY && this.time > this.dayView.newest) this.dayView.newest = this.time;
     if (this.time > view.newest) view.newest = this.time;
-    if (!passesTransactionRules(tx, this.profile)) return;
+    const rule = this.rule;
+    if (!rule.read(tx)) return;
     const c = this.candidates;
     if (c + 2 > this.candFlags.length) {
-      // The candidate columns grow together: each keeps room for the same count.
-      this.candFlags = room(this.candFlags, c + 2);
-      const size = this.candFlags.length;
-      this.candBlock = room(this.candBlock, size);
-      this.outStart = room(this.outStart, size);
-      this.parentStart = room(this.parentStart, size);
-      this.digests = room(this.digests, 32 * size);
+      // The candidate columns grow together, to one size.
+      const size = grownLength(this.candFlags.length, c + 2);
+      this.candFlags = grown(this.candFlags, size);
+      this.candBlock = grown(this.candBlock, size);
+      this.outStart = grown(this.outStart, size);
+      this.parentStart = grown(this.parentStart, size);
+      this.digests = grown(this.digests, 32 * size);
     }
-    if (!this.takeOutputs(tx)) return;
     this.candidates++;
     this.candFlags[c] = flags;
     this.candBlock[c] = b;
-    this.outStart[c + 1] = this.outputs;
     this.digests.set(digest, 32 * c);
-    if (this.profile.excludeSameWindowSpends) this.takeParents(tx);
+    this.keepOutputs();
+    this.outStart[c + 1] = this.outputs;
+    this.keepParents();
     this.parentStart[c + 1] = this.parents;
   }
 
@@ -182,20 +182,16 @@ export class DayWindows {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    const { blockOf: table, parentKeys: keys, parentKey: key } = this;
+    const { blockOf: table, parentKeys: keys } = this;
     for (let c = 0; c < this.candidates; c++) {
       let flags = this.candFlags[c];
       const own = this.candBlock[c];
       for (let p = this.parentStart[c]; p < this.parentStart[c + 1] && flags !== 0; p++) {
-        key[0] = keys[4 * p];
-        key[1] = keys[4 * p + 1];
-        key[2] = keys[4 * p + 2];
-        key[3] = keys[4 * p + 3];
-        const first = table.get(key);
+        const first = table.get(keys, 4 * p);
         if (first < 0) continue;
         // A txid of the day: a chained spend for the day, and for the block if the block has it.
         flags &= ~IN_DAY;
-        if (first === own || this.repeatedIn(key, own)) flags &= ~IN_BLOCK;
+        if (first === own || this.repeatedIn(keys, 4 * p, own)) flags &= ~IN_BLOCK;
       }
       this.candFlags[c] = flags;
       const day = this.dayView.histogram;
@@ -239,7 +235,7 @@ export class DayWindows {
         if (!all && bins[outBin[o]] === 0) continue;
         let txid = candTxid.get(c);
         if (txid === undefined) {
-          txid = displayHexOfHash(this.digests.subarray(32 * c, 32 * c + 32));
+          txid = displayHexOfHash(this.digests, 32 * c);
           candTxid.set(c, txid);
         }
         visit(outSats[o], blockTimes[candBlock[c]], txid, outVout[o]);
@@ -247,67 +243,42 @@ export class DayWindows {
     }
   }
 
-  private repeatedIn(key: Int32Array, block: number): boolean {
+  /** Whether the txid whose key is at keys[at …] was met again in `block`. */
+  private repeatedIn(keys: Int32Array, at: number, block: number): boolean {
     if (this.repeats.size === 0) return false;
-    return this.repeats.get(`${key[0]},${key[1]},${key[2]},${key[3]}`)?.includes(block) ?? false;
+    return this.repeats.get(repeatName(keys, at))?.includes(block) ?? false;
   }
 
-  /** The candidate outputs of `tx` (window.ts takeOutputs); false when it has none. */
-  private takeOutputs(tx: Transaction): boolean {
-    const outputs = tx.outputs;
-    const start = this.outputs;
-    for (let vout = 0; vout < outputs.length; vout++) {
-      const sats = outputs[vout].value;
-      if (!isCandidateValue(sats, this.profile)) continue;
-      const bin = binOfSats(sats);
-      if (bin < 0) continue;
-      const o = this.outputs++;
-      if (o >= this.outVout.length) {
-        this.outVout = room(this.outVout, o + 1);
-        this.outSats = room(this.outSats, o + 1);
-        this.outBin = room(this.outBin, o + 1);
-      }
-      this.outVout[o] = vout;
-      this.outSats[o] = sats;
-      this.outBin[o] = bin;
+  /** Appends the candidate outputs the rule read. */
+  private keepOutputs(): void {
+    const rule = this.rule;
+    const n = rule.outputs;
+    if (this.outputs + n > this.outVout.length) {
+      const size = grownLength(this.outVout.length, this.outputs + n);
+      this.outVout = grown(this.outVout, size);
+      this.outSats = grown(this.outSats, size);
+      this.outBin = grown(this.outBin, size);
     }
-    return this.outputs > start;
+    for (let i = 0; i < n; i++, this.outputs++) {
+      this.outVout[this.outputs] = rule.vouts[i];
+      this.outSats[this.outputs] = rule.sats[i];
+      this.outBin[this.outputs] = rule.bins[i];
+    }
   }
 
-  /** The distinct txids `tx` spends from (window.ts linkParents). */
-  private takeParents(tx: Transaction): void {
-    const inputs = tx.inputs;
-    const key = this.parentKey;
-    const start = this.parents;
-    for (let i = 0; i < inputs.length; i++) {
-      keyOfHash(inputs[i].prevTxid, key);
-      let keys = this.parentKeys;
-      let repeated = false;
-      for (let d = start; d < this.parents && !repeated; d++) {
-        const k = 4 * d;
-        repeated =
-          keys[k] === key[0] && keys[k + 1] === key[1] && keys[k + 2] === key[2] && keys[k + 3] === key[3];
-      }
-      if (repeated) continue;
-      if (4 * (this.parents + 1) > keys.length) this.parentKeys = keys = room(keys, 4 * (this.parents + 1));
-      const at = 4 * this.parents++;
-      keys[at] = key[0];
-      keys[at + 1] = key[1];
-      keys[at + 2] = key[2];
-      keys[at + 3] = key[3];
-    }
+  /** Appends the parent keys the rule read. */
+  private keepParents(): void {
+    const from = this.rule.parentKeys;
+    const words = 4 * this.rule.parents;
+    const at = 4 * this.parents;
+    const keys = grown(this.parentKeys, at + words);
+    for (let i = 0; i < words; i++) keys[at + i] = from[i];
+    this.parentKeys = keys;
+    this.parents += this.rule.parents;
   }
 }
 
-type Column = Uint8Array | Uint16Array | Int32Array | Float64Array;
-
-/** `column`, or a copy with room for `needed` entries and at least half as many again as it had. */
-function room<T extends Column>(column: T, needed: number): T {
-  if (needed <= column.length) return column;
-  const bigger = new (column.constructor as new (length: number) => T)(
-    Math.max(needed, Math.ceil(column.length * 1.5)),
-  );
-  bigger.set(column);
-  freeBuffer(column);
-  return bigger;
+/** The `repeats` map's name for the key at keys[at …]. */
+function repeatName(keys: Int32Array, at: number): string {
+  return `${keys[at]},${keys[at + 1]},${keys[at + 2]},${keys[at + 3]}`;
 }

@@ -1,13 +1,13 @@
-// The compact block window against the PriceWindow it replaces: on the real mainnet dev blocks the
+// The block window against the PriceWindow it replaces: on the real mainnet dev blocks the
 // same histogram and the same estimate, bit for bit (price, confidence, evidence with its txids),
-// whatever order the blocks arrive in and after the window slides; and its key set against a Set.
+// whatever order the blocks arrive in and after the window slides.
 // The real-block tests skip with a message when ../shared/data/real is absent.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { type Block, readBlock } from '../../src/bitcoin/block.ts';
-import { CompactBlockWindow, KeySet } from '../../src/node/compact-block-window.ts';
+import { BlockWindow } from '../../src/oracle/block-window.ts';
 import { PriceWindow } from '../../src/oracle/window.ts';
 import { REAL_DATA_DIR, REAL_DATA_MISSING, realBlocks } from '../bitcoin/real-data.ts';
 
@@ -28,14 +28,14 @@ function priceWindowOf(blocks: Block[]): PriceWindow {
   return w;
 }
 
-function compactOf(blocks: Block[], chain = blocks): CompactBlockWindow {
-  const w = new CompactBlockWindow();
+function compactOf(blocks: Block[], chain = blocks): BlockWindow {
+  const w = new BlockWindow();
   for (const b of blocks) assert.ok(w.addBlock(b.header.hash, b.header.time, b.transactions()));
   w.settle(chain.map((b) => b.header.hash));
   return w;
 }
 
-function assertSame(compact: CompactBlockWindow, reference: PriceWindow, label: string): void {
+function assertSame(compact: BlockWindow, reference: PriceWindow, label: string): void {
   assert.equal(compact.size, reference.size, `${label}: transactions`);
   assert.equal(compact.candidateOutputs, reference.candidateOutputs, `${label}: candidate outputs`);
   assert.deepEqual(compact.counts, reference.counts, `${label}: histogram`);
@@ -47,7 +47,7 @@ function assertSame(compact: CompactBlockWindow, reference: PriceWindow, label: 
   }
 }
 
-describe('compact block window on real blocks', { skip }, () => {
+describe('block window on real blocks', { skip }, () => {
   test('each dev block alone: the same estimate as a PriceWindow, bit for bit', () => {
     let priced = 0;
     for (const row of manifest!) {
@@ -88,32 +88,5 @@ describe('compact block window on real blocks', { skip }, () => {
     assert.equal(sliding.size, 0);
     assert.equal(sliding.candidateOutputs, 0);
     assert.equal(sliding.estimate().ok, false);
-  });
-});
-
-describe('KeySet', () => {
-  test('adds, finds and deletes like a Set, through growth and backward-shift deletion', () => {
-    const keys = new KeySet(16);
-    const reference = new Set<string>();
-    let x = 12345;
-    const next = () => {
-      x = (Math.imul(x, 1103515245) + 12345) | 0;
-      return x;
-    };
-    const pool: [number, number][] = [];
-    // Few distinct high words and clustered low words: many keys share home buckets.
-    for (let i = 0; i < 3000; i++) pool.push([next() & 0xff, next() & 0x3]);
-    for (let step = 0; step < 40_000; step++) {
-      const [a, b] = pool[(next() >>> 0) % pool.length];
-      const id = `${a},${b}`;
-      const op = (next() >>> 0) % 3;
-      if (op === 0) assert.equal(keys.add(a, b), !reference.has(id));
-      else if (op === 1) assert.equal(keys.delete(a, b), reference.has(id));
-      else assert.equal(keys.has(a, b), reference.has(id));
-      if (op === 0) reference.add(id);
-      if (op === 1) reference.delete(id);
-      assert.equal(keys.size, reference.size);
-    }
-    for (const [a, b] of pool) assert.equal(keys.has(a, b), reference.has(`${a},${b}`));
   });
 });

@@ -3,138 +3,36 @@
 // (added and removed as the tip moves) and the chain order. Out: a CandidateSource (histogram
 // counts and a visit of the candidate outputs) and an estimate.
 //
-// The live PriceWindow (src/oracle/window.ts) is built for one transaction at a time; a block
+// The live PriceWindow (window.ts) is built for one transaction at a time; a block
 // window changes a whole block at a time and is estimated once per new tip, so it can be much
 // leaner. Per block it keeps:
 //   - the 8-byte keys (first 8 internal bytes of the txid) of every transaction it holds, to take
 //     them out of the window's key set when the block leaves;
-//   - per candidate transaction (passes the profile's transaction rules, has a candidate output):
-//     its txid as 32 bytes (turned into hex only for the outputs the estimator visits), the keys
-//     of the distinct transactions it spends from, and its candidate outputs (sats, vout, bin).
-// One key set (open addressing, typed arrays) holds the keys of every transaction in the window.
+//   - per candidate transaction (candidate-rule.ts decides which, and reads its outputs and
+//     parents): its txid as 32 bytes (turned into hex only for the outputs the estimator visits),
+//     the 8-byte keys of the distinct transactions it spends from, and its candidate outputs
+//     (sats, vout, bin).
+// One key set (txid-table.ts) holds the keys of every transaction in the window.
 // The same-window spend rule is applied after every change, from scratch: a candidate counts iff
 // none of its parents is in the key set, whatever order the blocks came in, exactly as PriceWindow
-// decides it. The histogram is rebuilt at the same time (a pass over the candidates: milliseconds).
+// decides it. The histogram is rebuilt at the same time, in one pass over the candidates.
 // Eight bytes of a txid suffice as a key: two of the window's transactions sharing them by chance
 // has odds near 500,000² / 2^65 ≈ 10^-8, and making one collide on purpose with someone else's
 // transaction takes about 2^64 hashing work. A transaction whose key is already in the window is
 // not added (as PriceWindow.add refuses a txid it holds).
 
+import { displayHexOfHash, hexToHashInto } from '../bitcoin/hash.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
-import type { CandidateSource } from '../oracle/candidate-source.ts';
-import { type CombModel, DEFAULT_COMB_MODEL } from '../oracle/comb-model.ts';
-import { type Estimate, type EstimateOptions, estimatePrice } from '../oracle/estimator.ts';
-import {
-  DEFAULT_FILTER_PROFILE,
-  type FilterProfile,
-  isCandidateValue,
-  passesTransactionRules,
-} from '../oracle/filter-profile.ts';
-import { LogHistogram } from '../oracle/log-histogram.ts';
-import { binOfSats } from '../oracle/log-scale.ts';
-import { keyOfHash, keyOfTxid } from '../oracle/txid-key.ts';
-import { freeBuffer } from '../runtime/free-buffer.ts';
-
-/** Grow the key set past this load: a miss (the common probe) then reads under three buckets on average. */
-const MAX_LOAD = 0.6;
-
-function mix(k0: number, k1: number): number {
-  let h = Math.imul(k0 ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13) ^ k1, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
-
-/** 7 high bits of the mix with the top bit set; 0 marks a free bucket. */
-function tagOf(mixed: number): number {
-  return (mixed >>> 25) | 0x80;
-}
-
-/** A set of 8-byte keys (two 32-bit words): 8 bytes a bucket plus a one-byte tag. */
-export class KeySet {
-  private words: Int32Array;
-  private tags: Uint8Array;
-  private mask: number;
-  private count = 0;
-
-  constructor(capacity = 1024) {
-    let n = 16;
-    while (n < capacity) n *= 2;
-    this.words = new Int32Array(2 * n);
-    this.tags = new Uint8Array(n);
-    this.mask = n - 1;
-  }
-
-  get size(): number {
-    return this.count;
-  }
-
-  get bytes(): number {
-    return this.words.byteLength + this.tags.byteLength;
-  }
-
-  has(k0: number, k1: number): boolean {
-    return this.find(k0, k1) >= 0;
-  }
-
-  /** Adds the key; false when it was already there. */
-  add(k0: number, k1: number): boolean {
-    if (this.find(k0, k1) >= 0) return false;
-    if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
-    this.place(k0, k1);
-    this.count++;
-    return true;
-  }
-
-  /** Removes the key; false when it was not there. Backward-shift deletion: no tombstones. */
-  delete(k0: number, k1: number): boolean {
-    let i = this.find(k0, k1);
-    if (i < 0) return false;
-    const { words, tags, mask } = this;
-    for (let j = (i + 1) & mask; tags[j] !== 0; j = (j + 1) & mask) {
-      const h = mix(words[2 * j], words[2 * j + 1]) & mask;
-      // The entry at j may move back to i unless its home lies cyclically in (i, j].
-      const stays = i <= j ? i < h && h <= j : i < h || h <= j;
-      if (stays) continue;
-      words[2 * i] = words[2 * j];
-      words[2 * i + 1] = words[2 * j + 1];
-      tags[i] = tags[j];
-      i = j;
-    }
-    tags[i] = 0;
-    this.count--;
-    return true;
-  }
-
-  private find(k0: number, k1: number): number {
-    const { words, tags, mask } = this;
-    const mixed = mix(k0, k1);
-    const tag = tagOf(mixed);
-    for (let b = mixed & mask; ; b = (b + 1) & mask) {
-      const t = tags[b];
-      if (t === 0) return -1;
-      if (t === tag && words[2 * b] === k0 && words[2 * b + 1] === k1) return b;
-    }
-  }
-
-  private place(k0: number, k1: number): void {
-    const { words, tags, mask } = this;
-    const mixed = mix(k0, k1);
-    let b = mixed & mask;
-    while (tags[b] !== 0) b = (b + 1) & mask;
-    tags[b] = tagOf(mixed);
-    words[2 * b] = k0;
-    words[2 * b + 1] = k1;
-  }
-
-  private grow(): void {
-    const { words, tags } = this;
-    const n = 2 * tags.length;
-    this.words = new Int32Array(2 * n);
-    this.tags = new Uint8Array(n);
-    this.mask = n - 1;
-    for (let b = 0; b < tags.length; b++) if (tags[b] !== 0) this.place(words[2 * b], words[2 * b + 1]);
-  }
-}
+import { grown, grownLength } from './array-growth.ts';
+import { CandidateRule } from './candidate-rule.ts';
+import type { CandidateSource } from './candidate-source.ts';
+import { type CombModel, DEFAULT_COMB_MODEL } from './comb-model.ts';
+import { type Estimate, type EstimateOptions, estimatePrice } from './estimator.ts';
+import { DEFAULT_FILTER_PROFILE, type FilterProfile } from './filter-profile.ts';
+import { LogHistogram } from './log-histogram.ts';
+import { keyOfTxid } from './txid-key.ts';
+import { KeySet } from './txid-table.ts';
+import type { WindowOptions } from './window.ts';
 
 /** One block's share of the window, in typed arrays sized exactly. */
 interface HeldBlock {
@@ -144,8 +42,8 @@ interface HeldBlock {
   transactions: number;
   /** Keys of the transactions it holds: two words each. */
   keys: Int32Array;
-  /** Candidate transactions' txids, 32 bytes each in display order (hex = the txid). */
-  txids: Buffer;
+  /** Candidate transactions' txids, 32 bytes each in internal order. */
+  txids: Uint8Array;
   /** Candidate c's parents are parents[2 * parentEnd[c - 1] …] up to 2 * parentEnd[c] (two words a key). */
   parentEnd: Uint32Array;
   parents: Int32Array;
@@ -186,7 +84,7 @@ function layBlock(buffer: ArrayBuffer, base: number, n: BlockCounts, time: numbe
     time,
     transactions: n.held,
     keys: new Int32Array(buffer, keysAt, 2 * n.held),
-    txids: Buffer.from(buffer, txidsAt, 32 * n.candidates),
+    txids: new Uint8Array(buffer, txidsAt, 32 * n.candidates),
     parentEnd: new Uint32Array(buffer, parentEndAt, n.candidates),
     parents: new Int32Array(buffer, parentsAt, 2 * n.parents),
     outEnd: new Uint32Array(buffer, outEndAt, n.candidates),
@@ -222,39 +120,32 @@ class Layout {
 /** Growable scratch arrays for the block being added: reused from block to block. */
 class Scratch {
   keys = new Int32Array(2 * 4096);
-  parentEnd = new Uint32Array(4096);
   parents = new Int32Array(2 * 8192);
+  /** Per candidate, grown together. */
+  parentEnd = new Uint32Array(4096);
   outEnd = new Uint32Array(4096);
+  txids = new Uint8Array(32 * 4096);
+  /** Per candidate output, grown together. */
   sats = new Float64Array(8192);
   vouts = new Uint32Array(8192);
   bins = new Uint16Array(8192);
-  txids = Buffer.allocUnsafeSlow(32 * 4096);
 
-  static grown<T extends Int32Array | Uint32Array | Float64Array | Uint16Array>(a: T, need: number): T {
-    if (need <= a.length) return a;
-    let n = a.length * 2;
-    while (n < need) n *= 2;
-    const b = new (a.constructor as new (n: number) => T)(n);
-    b.set(a);
-    freeBuffer(a);
-    return b;
+  growCandidates(needed: number): void {
+    const size = grownLength(this.outEnd.length, needed);
+    this.parentEnd = grown(this.parentEnd, size);
+    this.outEnd = grown(this.outEnd, size);
+    this.txids = grown(this.txids, 32 * size);
   }
 
-  txidRoom(need: number): void {
-    if (need <= this.txids.length) return;
-    const b = Buffer.allocUnsafeSlow(Math.max(need, 2 * this.txids.length));
-    this.txids.copy(b);
-    freeBuffer(this.txids);
-    this.txids = b;
+  growOutputs(needed: number): void {
+    const size = grownLength(this.sats.length, needed);
+    this.sats = grown(this.sats, size);
+    this.vouts = grown(this.vouts, size);
+    this.bins = grown(this.bins, size);
   }
 }
 
-export interface CompactWindowOptions {
-  profile?: FilterProfile;
-  model?: CombModel;
-}
-
-export class CompactBlockWindow implements CandidateSource {
+export class BlockWindow implements CandidateSource {
   readonly profile: FilterProfile;
   readonly model: CombModel;
   private readonly histo = new LogHistogram();
@@ -264,10 +155,13 @@ export class CompactBlockWindow implements CandidateSource {
   private order: HeldBlock[] = [];
   private scratch: Scratch | null = null;
   private readonly key = new Int32Array(4);
+  /** Which outputs of a transaction are candidates, and which txids it spends from. */
+  private readonly rule: CandidateRule;
 
-  constructor(options: CompactWindowOptions = {}) {
+  constructor(options: WindowOptions = {}) {
     this.profile = options.profile ?? DEFAULT_FILTER_PROFILE;
     this.model = options.model ?? DEFAULT_COMB_MODEL;
+    this.rule = new CandidateRule(this.profile);
   }
 
   /** Transactions in the window (every one, candidate or not). */
@@ -311,51 +205,46 @@ export class CompactBlockWindow implements CandidateSource {
     if (this.held.has(hash)) return false;
     this.scratch ??= new Scratch();
     const s = this.scratch;
-    const { key, profile, present } = this;
+    const { key, present, rule } = this;
     let held = 0;
     let candidates = 0;
     let parentCount = 0;
     let outputs = 0;
     for (const tx of transactions) {
       if (!keyOfTxid(tx.txid, key)) continue;
-      if (!present.add(key[0], key[1])) continue;
-      s.keys = Scratch.grown(s.keys, 2 * held + 2);
+      if (!present.add(key, 0)) continue;
+      s.keys = grown(s.keys, 2 * held + 2);
       s.keys[2 * held] = key[0];
       s.keys[2 * held + 1] = key[1];
       held++;
-      if (!passesTransactionRules(tx, profile)) continue;
-      const txOutputs = tx.outputs;
-      const first = outputs;
-      for (let vout = 0; vout < txOutputs.length; vout++) {
-        const sats = txOutputs[vout].value;
-        if (!isCandidateValue(sats, profile)) continue;
-        const bin = binOfSats(sats);
-        if (bin < 0) continue;
-        s.sats = Scratch.grown(s.sats, outputs + 1);
-        s.vouts = Scratch.grown(s.vouts, outputs + 1);
-        s.bins = Scratch.grown(s.bins, outputs + 1);
-        s.sats[outputs] = sats;
-        s.vouts[outputs] = vout;
-        s.bins[outputs] = bin;
-        outputs++;
+      if (!rule.read(tx)) continue;
+      const n = rule.outputs;
+      if (outputs + n > s.sats.length) s.growOutputs(outputs + n);
+      for (let i = 0; i < n; i++, outputs++) {
+        s.sats[outputs] = rule.sats[i];
+        s.vouts[outputs] = rule.vouts[i];
+        s.bins[outputs] = rule.bins[i];
       }
-      if (outputs === first) continue;
-      if (profile.excludeSameWindowSpends) parentCount = this.takeParents(s, tx, parentCount);
-      s.parentEnd = Scratch.grown(s.parentEnd, candidates + 1);
-      s.outEnd = Scratch.grown(s.outEnd, candidates + 1);
+      // The parents' 8-byte keys: the first two words of each.
+      const p = rule.parents;
+      s.parents = grown(s.parents, 2 * (parentCount + p));
+      for (let i = 0; i < p; i++, parentCount++) {
+        s.parents[2 * parentCount] = rule.parentKeys[4 * i];
+        s.parents[2 * parentCount + 1] = rule.parentKeys[4 * i + 1];
+      }
+      if (candidates === s.outEnd.length) s.growCandidates(candidates + 1);
       s.parentEnd[candidates] = parentCount;
       s.outEnd[candidates] = outputs;
-      s.txidRoom(32 * (candidates + 1));
-      s.txids.write(tx.txid, 32 * candidates, 32, 'hex');
+      hexToHashInto(tx.txid, s.txids, 32 * candidates);
       candidates++;
     }
-    // One allocation for all of the block's arrays (about 200 KB for a mainnet block): given back
-    // whole when the block leaves, and with serve's malloc settings (heap-settings.ts) mapped on
-    // its own rather than placed among the block fetch's short-lived buffers.
+    // One allocation for all of the block's arrays: given back whole when the block leaves, and
+    // with serve's malloc settings (heap-settings.ts) mapped on its own rather than placed among
+    // the block fetch's short-lived buffers.
     const counts = { held, candidates, parents: parentCount, outputs };
     const block = layBlock(new ArrayBuffer(blockBytes(counts)), 0, counts, Number.isFinite(time) ? time : 0);
     block.keys.set(s.keys.subarray(0, 2 * held));
-    s.txids.copy(block.txids, 0, 0, 32 * candidates);
+    block.txids.set(s.txids.subarray(0, 32 * candidates));
     block.parentEnd.set(s.parentEnd.subarray(0, candidates));
     block.parents.set(s.parents.subarray(0, 2 * parentCount));
     block.outEnd.set(s.outEnd.subarray(0, candidates));
@@ -371,7 +260,7 @@ export class CompactBlockWindow implements CandidateSource {
     const block = this.held.get(hash);
     if (block === undefined) return false;
     const { keys } = block;
-    for (let i = 0; i < keys.length; i += 2) this.present.delete(keys[i], keys[i + 1]);
+    for (let i = 0; i < keys.length; i += 2) this.present.delete(keys, i);
     this.held.delete(hash);
 
     return true;
@@ -414,7 +303,7 @@ export class CompactBlockWindow implements CandidateSource {
         const pEnd = parentEnd[c];
         if (rule) {
           for (; p < pEnd; p++) {
-            if (present.has(parents[2 * p], parents[2 * p + 1])) {
+            if (present.has(parents, 2 * p)) {
               free = false;
               break;
             }
@@ -447,7 +336,7 @@ export class CompactBlockWindow implements CandidateSource {
         let txid: string | null = null;
         for (; o < oEnd; o++) {
           if (!all && bins[outBins[o]] === 0) continue;
-          txid ??= txids.toString('hex', 32 * c, 32 * c + 32);
+          txid ??= displayHexOfHash(txids, 32 * c);
           visit(sats[o], time, txid, vouts[o]);
         }
       }
@@ -460,24 +349,5 @@ export class CompactBlockWindow implements CandidateSource {
     for (const b of this.held.values()) if (b.time > newest) newest = b.time;
     const time = options.time ?? (newest > Number.NEGATIVE_INFINITY ? newest : null);
     return estimatePrice(this, this.model, { ...options, time });
-  }
-
-  /** Writes the distinct parents of `tx` after `count` in the scratch; returns the new count. */
-  private takeParents(s: Scratch, tx: Transaction, count: number): number {
-    const inputs = tx.inputs;
-    const key = this.key;
-    const start = count;
-    for (let i = 0; i < inputs.length; i++) {
-      keyOfHash(inputs[i].prevTxid, key);
-      let repeated = false;
-      for (let d = start; d < count && !repeated; d++)
-        repeated = s.parents[2 * d] === key[0] && s.parents[2 * d + 1] === key[1];
-      if (repeated) continue;
-      s.parents = Scratch.grown(s.parents, 2 * count + 2);
-      s.parents[2 * count] = key[0];
-      s.parents[2 * count + 1] = key[1];
-      count++;
-    }
-    return count;
   }
 }
