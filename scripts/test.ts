@@ -2,7 +2,8 @@
 //   npm test                  type check (server and browser code, and the StartOS package against
 //                             its SDK), lint, the import layers, the unit tests
 //   npm run test:integration  the tests against real programs: a regtest node, nats-server, Chromium,
-//                             the npm package, the container image (test/integration/)
+//                             the npm package, the container image (amd64, and arm64 under qemu),
+//                             the Umbrel app's service (test/integration/)
 // Extra arguments are test files passed to `node --test` instead of the suite's own
 // (e.g. npm test -- test/bitcoin/hash.test.ts).
 import { spawnSync } from 'node:child_process';
