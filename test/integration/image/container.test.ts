@@ -17,7 +17,9 @@ import {
   type Built,
   buildImage,
   containerLogs,
+  createNetwork,
   describeLayers,
+  healthy,
   ok,
   podman,
   podmanUnavailable,
@@ -30,6 +32,7 @@ const NAME = `chainprice-test-${process.pid}`;
 const READ_ONLY_NAME = `chainprice-test-ro-${process.pid}`;
 const VOLUME = `chainprice-test-data-${process.pid}`;
 const READ_ONLY_VOLUME = `chainprice-test-ro-data-${process.pid}`;
+const NETWORK = `chainprice-test-${process.pid}`;
 /** The whole image: Node.js's own binary is about 127 MB of it. */
 const MAX_IMAGE_BYTES = 160_000_000;
 
@@ -40,6 +43,7 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
   let built: Built;
 
   before(() => {
+    createNetwork(NETWORK);
     built = buildImage({ tag: TAG, nodeImage: BASE });
     console.log(
       `built ${TAG} in ${built.seconds.toFixed(0)} s: ${(built.bytes / 1e6).toFixed(1)} MB\n${describeLayers(built)}`,
@@ -52,6 +56,7 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
     podman(['volume', 'rm', '--force', VOLUME]);
     podman(['volume', 'rm', '--force', READ_ONLY_VOLUME]);
     podman(['rmi', '--force', TAG]);
+    podman(['network', 'rm', '--force', NETWORK]);
   });
 
   test('is at most 160 MB and holds only node, its libraries, the package and a user', () => {
@@ -102,6 +107,8 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
       '--detach',
       '--name',
       NAME,
+      '--network',
+      NETWORK,
       '--publish',
       '127.0.0.1::8000',
       '--volume',
@@ -147,10 +154,7 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
     const health = await until(
       90_000,
       '/health answers 200',
-      async () => {
-        const response = await fetch(`${url}health`);
-        return response.ok ? ((await response.json()) as { status: string; source: string }) : undefined;
-      },
+      () => healthy(url),
       () => containerLogs(NAME),
     );
     assert.equal(health.source, 'demo');
@@ -188,7 +192,7 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
     await until(
       90_000,
       '/health answers 200 after the restart',
-      async () => ((await fetch(`${url}health`)).ok ? true : undefined),
+      () => healthy(url),
       () => containerLogs(NAME),
     );
     assert.equal(readMarker().trim(), 'kept');
@@ -200,7 +204,7 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
     await until(
       90_000,
       '/health answers 200 in a new container',
-      async () => ((await fetch(`${url}health`)).ok ? true : undefined),
+      () => healthy(url),
       () => containerLogs(NAME),
     );
     assert.equal(readMarker().trim(), 'kept');
@@ -219,6 +223,8 @@ describe('the container image', { skip: SKIP ?? false, timeout: 900_000 }, () =>
       '--read-only-tmpfs=false',
       '--tmpfs',
       '/tmp',
+      '--network',
+      NETWORK,
       '--publish',
       '127.0.0.1::8000',
       '--volume',

@@ -101,6 +101,17 @@ export function describeLayers(built: Built): string {
     .join('\n');
 }
 
+/**
+ * A bridge network of the test's own for the containers whose ports it publishes: podman's default
+ * network is shared with every other container on the machine, whose teardown (its last container
+ * gone, the bridge removed) can break the port forwarding of the test's containers.
+ */
+export function createNetwork(name: string): string {
+  podman(['network', 'rm', '--force', name]);
+  ok(['network', 'create', name]);
+  return name;
+}
+
 /** Polls `probe` every half second until it gives a value, or fails after `ms` with `logs()`. */
 export async function until<T>(
   ms: number,
@@ -120,6 +131,13 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`${what}: not after ${ms} ms (${last})\n${logs()}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** /health's body once it answers 200; otherwise throws its status and body, which `until` reports. */
+export async function healthy(base: string): Promise<{ status: string; source: string; node: unknown }> {
+  const response = await fetch(`${base}health`);
+  if (!response.ok) throw new Error(`/health answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as { status: string; source: string; node: unknown };
 }
 
 /** A container's output so far, for a failure message. */

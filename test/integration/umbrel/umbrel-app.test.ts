@@ -1,15 +1,15 @@
-// The Umbrel app (deploy/umbrel), run as umbrelOS runs it. The store and the app's manifest are
-// laid out as umbrelOS reads a community app store. The app's service is started from the compose
-// file's own definition (image, user, read-only root, tmpfs, environment, volumes), its variables
-// filled with what the Umbrel Bitcoin app exports (its exports.sh), for a Bitcoin Knots regtest
-// node set up the way Umbrel's is: RPC with an rpcauth user and password, ZMQ bound on 0.0.0.0
-// with one port per topic. app_proxy is left out (its image cannot be pulled here); the service
-// and the node share this machine's network, so the node's IP is 127.0.0.1 and the service's port
-// is a free one on loopback. The image is the repository's (the release's registry image cannot
-// be pulled here either).
+// The Umbrel app (deploy/umbrel), run as umbrelOS runs it: its web service started from the
+// compose file's own definition (image, user, read-only root, tmpfs, environment, volumes), its
+// variables filled with what the Umbrel Bitcoin app exports (its exports.sh), for a Bitcoin Knots
+// regtest node set up the way Umbrel's is: RPC with an rpcauth user and password, ZMQ bound on
+// 0.0.0.0 with one port per topic. app_proxy is left out (its image cannot be pulled here); the
+// service and the node share this machine's network, so the node's IP is 127.0.0.1 and the
+// service's port is a free one on loopback. The image is the repository's (the release's registry
+// image cannot be pulled here either). (test/deploy/box-packages.test.ts checks the files.)
 // A small regtest economy pays round dollar amounts at a chosen price; `history build`, run the way
 // compose runs a one-off command of the service, prices the chain from the mounted block files;
-// then the service serves the live price. It logs the time to the first price and the rows built.
+// then the service serves the live price, and new transactions reach it over ZMQ. It logs the time
+// to the first price and the rows built.
 
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -26,6 +26,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { UMBREL_EXPORTS } from '../../deploy/umbrel-exports.ts';
+import { parseYaml, substitute, type YamlValue } from '../../deploy/yaml-subset.ts';
 import {
   BASE,
   buildImage,
@@ -38,7 +40,6 @@ import {
 } from '../image/podman.ts';
 import { Economy } from '../node/economy.ts';
 import { bitcoindOrSkipReason, freePort, RegtestNode } from '../node/regtest-node.ts';
-import { parseYaml, substitute, type YamlValue } from './yaml-subset.ts';
 
 const STORE = join(ROOT, 'deploy/umbrel');
 const TAG = `localhost/chainprice:test-umbrel-${process.pid}`;
@@ -47,19 +48,6 @@ const NAME = `chainprice-test-umbrel-${process.pid}`;
 const PRICE = 61_234.56;
 /** The uid and gid umbrelOS gives app files and runs apps' services as. */
 const UMBREL_USER = 1000;
-/** The variables the Umbrel Bitcoin app exports that an app may use (its exports.sh), plus umbrelOS's own. */
-const PROVIDED = [
-  'APP_DATA_DIR',
-  'APP_BITCOIN_NODE_IP',
-  'APP_BITCOIN_RPC_PORT',
-  'APP_BITCOIN_RPC_USER',
-  'APP_BITCOIN_RPC_PASS',
-  'APP_BITCOIN_NETWORK',
-  'APP_BITCOIN_DATA_DIR',
-  'APP_BITCOIN_ZMQ_RAWBLOCK_PORT',
-  'APP_BITCOIN_ZMQ_RAWTX_PORT',
-  'APP_BITCOIN_ZMQ_SEQUENCE_PORT',
-] as const;
 
 type Mapping = { [key: string]: YamlValue };
 
@@ -67,60 +55,12 @@ function readYaml(file: string): Mapping {
   return parseYaml(readFileSync(file, 'utf8')) as Mapping;
 }
 
-const store = readYaml(join(STORE, 'umbrel-app-store.yml'));
-const apps = readdirSync(STORE).filter((entry) => statSync(join(STORE, entry)).isDirectory());
-
 function skipReason(): string | false {
   const found = bitcoindOrSkipReason();
   if ('skip' in found) return found.skip;
   return podmanUnavailable() ?? false;
 }
 const SKIP = skipReason();
-
-describe('the Umbrel app store', () => {
-  test('is laid out as umbrelOS reads a community store: apps one level down, ids prefixed with the store id', () => {
-    assert.match(String(store.id), /^[a-z]+(-[a-z]+)*$/);
-    assert.ok(typeof store.name === 'string' && store.name.length > 0);
-    assert.deepEqual(apps, ['chainprice-live']);
-    for (const app of apps) {
-      const manifest = readYaml(join(STORE, app, 'umbrel-app.yml'));
-      assert.equal(manifest.id, app, 'the folder is named after the app id');
-      assert.ok(String(manifest.id).startsWith(`${store.id}-`), 'the app id starts with the store id');
-    }
-  });
-
-  test("the manifest: Umbrel's fields, the Bitcoin app as its one dependency, the package's version", () => {
-    const manifest = readYaml(join(STORE, 'chainprice-live/umbrel-app.yml'));
-    for (const field of [
-      'manifestVersion',
-      'id',
-      'category',
-      'name',
-      'version',
-      'tagline',
-      'description',
-      'releaseNotes',
-      'developer',
-      'website',
-      'dependencies',
-      'repo',
-      'support',
-      'port',
-      'gallery',
-      'path',
-      'submitter',
-    ])
-      assert.ok(field in manifest, `umbrel-app.yml has ${field}`);
-    assert.equal(manifest.manifestVersion, 1);
-    assert.equal(manifest.category, 'bitcoin');
-    assert.deepEqual(manifest.dependencies, ['bitcoin']);
-    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
-    assert.equal(manifest.version, version);
-    assert.ok(Number.isInteger(manifest.port) && (manifest.port as number) > 1024);
-    assert.ok(String(manifest.description).length > 100);
-    assert.match(String(manifest.icon), /^https:\/\/.+\.svg$/);
-  });
-});
 
 describe('the Umbrel app, run as umbrelOS runs it', { skip: SKIP, timeout: 900_000 }, () => {
   let node: RegtestNode;
@@ -179,7 +119,7 @@ describe('the Umbrel app, run as umbrelOS runs it', { skip: SKIP, timeout: 900_0
       APP_BITCOIN_ZMQ_RAWTX_PORT: String(zmqPorts.rawtx),
       APP_BITCOIN_ZMQ_SEQUENCE_PORT: String(zmqPorts.sequence),
     };
-    assert.deepEqual(Object.keys(env).sort(), [...PROVIDED].sort());
+    assert.deepEqual(Object.keys(env).sort(), [...UMBREL_EXPORTS].sort());
     port = await freePort();
 
     const built = buildImage({ tag: TAG, nodeImage: BASE });
@@ -221,29 +161,6 @@ describe('the Umbrel app, run as umbrelOS runs it', { skip: SKIP, timeout: 900_0
     args.push(TAG, ...command);
     return args;
   }
-
-  test('the compose file: app_proxy in front of the web service, which reaches the node only through the exports', () => {
-    const proxy = ((compose.services as Mapping).app_proxy as Mapping).environment as Mapping;
-    assert.equal(proxy.APP_HOST, 'chainprice-live_web_1', '<app id>_<service>_1, as umbrelOS names it');
-    const environment = web.environment as Mapping;
-    assert.equal(
-      String(proxy.APP_PORT),
-      String(environment.CHAINPRICE_PORT),
-      'app_proxy forwards to the service',
-    );
-    assert.equal(web.user, '1000:1000');
-    assert.equal(web.restart, 'on-failure');
-    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version as string;
-    assert.match(
-      String(web.image),
-      new RegExp(`^[\\w.-]+/[\\w.-]+/chainprice:${version}(@sha256:[0-9a-f]{64})?$`),
-    );
-    // Every variable it uses is one Umbrel provides (substitute throws on any other).
-    for (const value of Object.values(environment)) substitute(String(value), env);
-    const volumes = (web.volumes as string[]).map((v) => substitute(v, env));
-    assert.deepEqual(volumes, [`${appDataDir}/data:/data`, `${node.datadir}:/bitcoin:ro`]);
-    assert.equal(environment.CHAINPRICE_DATADIR, '/bitcoin');
-  });
 
   test('history build reads the mounted block files', () => {
     const started = Date.now();

@@ -34,11 +34,15 @@ function parseBlock(lines: Line[], state: { at: number }, indent: number, raw: s
     : parseMapping(lines, state, indent, raw);
 }
 
-function parseSequence(lines: Line[], state: { at: number }, indent: number): YamlValue[] {
+/** A block sequence; `compact` when it sits at its key's own indentation (the mapping then goes on after it). */
+function parseSequence(lines: Line[], state: { at: number }, indent: number, compact = false): YamlValue[] {
   const items: YamlValue[] = [];
   while (state.at < lines.length && lines[state.at].indent === indent) {
     const line = lines[state.at];
-    if (!line.text.startsWith('- ')) fail(line, 'expected "- " in a sequence');
+    if (!line.text.startsWith('- ')) {
+      if (compact) break;
+      fail(line, 'expected "- " in a sequence');
+    }
     const item = line.text.slice(2).trim();
     if (/^[^"'[][^:]*:(\s|$)/.test(item)) fail(line, 'sequences of mappings are outside the subset');
     items.push(scalar(item, line));
@@ -68,7 +72,7 @@ function parseMapping(
       const next = lines[state.at];
       if (next && next.indent > indent) map[key] = parseBlock(lines, state, next.indent, raw);
       else if (next && next.indent === indent && next.text.startsWith('- '))
-        map[key] = parseSequence(lines, state, indent);
+        map[key] = parseSequence(lines, state, indent, true);
       else map[key] = null;
     } else {
       map[key] = scalar(rest, line);
