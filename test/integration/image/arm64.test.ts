@@ -71,7 +71,7 @@ describe('the arm64 image, under emulation', { skip: SKIP ?? false, timeout: 1_5
   });
 
   after(() => {
-    podman(['rm', '--force', '--time', '2', NAME]);
+    podman(['rm', '--force', '--volumes', '--time', '2', NAME]);
     podman(['rmi', '--force', TAG]);
     podman(['network', 'rm', '--force', NETWORK]);
   });
