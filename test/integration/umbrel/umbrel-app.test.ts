@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { UMBREL_EXPORTS } from '../../deploy/umbrel-exports.ts';
 import { parseYaml, substitute, type YamlValue } from '../../deploy/yaml-subset.ts';
+import { freePort, freePorts } from '../../support/ports.ts';
 import {
   BASE,
   buildImage,
@@ -39,7 +40,7 @@ import {
   until,
 } from '../image/podman.ts';
 import { Economy } from '../node/economy.ts';
-import { bitcoindOrSkipReason, freePort, RegtestNode } from '../node/regtest-node.ts';
+import { bitcoindOrSkipReason, RegtestNode } from '../node/regtest-node.ts';
 
 const STORE = join(ROOT, 'deploy/umbrel');
 const TAG = `localhost/chainprice:test-umbrel-${process.pid}`;
@@ -77,7 +78,8 @@ describe('the Umbrel app, run as umbrelOS runs it', { skip: SKIP, timeout: 900_0
     web = (compose.services as Mapping).web as Mapping;
 
     // The node as Umbrel's Bitcoin app runs it: an rpcauth user, ZMQ on every interface, a port per topic.
-    const zmqPorts = { rawblock: await freePort(), rawtx: await freePort(), sequence: await freePort() };
+    const [rawblock, rawtx, sequence] = await freePorts(3);
+    const zmqPorts = { rawblock, rawtx, sequence };
     const password = randomBytes(24).toString('hex');
     const salt = randomBytes(16).toString('hex');
     const hmac = createHmac('sha256', salt).update(password).digest('hex');
