@@ -16,7 +16,7 @@ import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
 import type { RpcClient } from '../node/rpc-client.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
-import { markOnMainThread, releaseMemory } from '../runtime/release-memory.ts';
+import { releaseMemory } from '../runtime/release-memory.ts';
 import type { BlockWindowStats } from '../server/metrics-report.ts';
 import type { HistoryStore } from '../store/history.ts';
 import type { Command } from './command.ts';
@@ -416,17 +416,12 @@ async function run(args: string[]): Promise<number> {
   const shown = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${port}/`;
   const background = new AbortController();
-  /** Resolved once the history's first build is done (the last of the start's fills). */
-  let historyBuilt = () => {};
-  const firstHistory = new Promise<void>((resolve) => {
-    historyBuilt = resolve;
-  });
   const chainHistory =
     chainTables === undefined
       ? Promise.resolve()
-      : keepChainHistory(options, source, chainTables, status, background.signal, historyBuilt)
-          .catch((error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`))
-          .finally(historyBuilt);
+      : keepChainHistory(options, source, chainTables, status, background.signal).catch((error: unknown) =>
+          status(`the chain price history stopped: ${(error as Error).message}`),
+        );
   status(
     `serving the ${options.demo ? 'demo' : 'node'} price on ${url}${options.token ? '?token=… (add your token)' : ''}` +
       (history ? ` — history in ${history.path}` : ''),
@@ -474,13 +469,6 @@ async function run(args: string[]): Promise<number> {
   releaseMemory();
   // Every module the service uses is loaded now: the next start finds them compiled.
   flushCompileCache();
-  // With a node, once the start's fills are done, full GCs mark on the JS thread (release-memory.ts).
-  // Not in the demo: its 24-hour soak (bench/soak.ts) ended at 193 MB that way against 171-175.
-  if (!options.demo) {
-    void (history === undefined ? Promise.resolve() : firstHistory).then(() => {
-      if (!background.signal.aborted) markOnMainThread();
-    });
-  }
   await stopped;
   status('stopped');
   return EXIT.ok;
@@ -497,7 +485,6 @@ async function keepChainHistory(
   tables: HistoryTables,
   status: (line: string) => void,
   signal: AbortSignal,
-  built: () => void,
 ): Promise<void> {
   if (options.demo) {
     const { buildDemoHistory } = await import('../sim/demo-history.ts');
@@ -512,7 +499,6 @@ async function keepChainHistory(
     });
     // Months of simulated blocks leave their garbage's pages behind (measured: ~30 MB resident).
     releaseMemory();
-    built();
     return;
   }
   if (source.node === undefined) return;
@@ -535,7 +521,6 @@ async function keepChainHistory(
   // The first build (the recent days) leaves its garbage's pages behind, like the demo's.
   void keeper.idle().then(() => {
     if (!signal.aborted) releaseMemory();
-    built();
   });
   const unsubscribe = source.onBlock?.(() => keeper.update());
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
