@@ -3,7 +3,6 @@
 // /health, /metrics and the WebSocket stream all come from this one process. SIGINT/SIGTERM close
 // the WebSocket clients with 1001 (going away), stop the feed and close the history, then exit.
 
-import { flushCompileCache } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { type NatsTarget, natsTarget } from '../bus/nats-target.ts';
 import { EXIT, UserError } from '../errors.ts';
@@ -16,7 +15,7 @@ import type { NodeConfig, NodeFlags } from '../node/node-config.ts';
 import { NODE_FLAGS_HELP, takeNodeFlags } from '../node/node-flags.ts';
 import type { RpcClient } from '../node/rpc-client.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
-import { releaseMemory } from '../runtime/release-memory.ts';
+import { memory } from '../runtime/memory-policy.ts';
 import type { BlockWindowStats } from '../server/metrics-report.ts';
 import type { HistoryStore } from '../store/history.ts';
 import type { Command } from './command.ts';
@@ -319,15 +318,8 @@ function isLoopback(host: string): boolean {
 
 async function run(args: string[]): Promise<number> {
   const options = parseServeArgs(args, process.env);
-  // The memory settings (heap-settings.ts: V8 flags and glibc malloc settings, measured to keep
-  // the service lean) are read at process start: restart once with them, in place.
-  const { memoryRelaunch } = await import('../runtime/heap-settings.ts');
-  const relaunch = memoryRelaunch();
-  if (relaunch !== null) {
-    // What this process compiled (the command line's modules) is there for the restarted one.
-    flushCompileCache();
-    process.execve?.(relaunch.file, relaunch.args, relaunch.env);
-  }
+  // The memory settings are read at process start: restart once with them, in place.
+  memory.atStart();
   const status = (line: string) => console.error(`chainprice: ${line}`);
 
   const { buildApp } = await import('../server/app.ts');
@@ -465,10 +457,8 @@ async function run(args: string[]): Promise<number> {
     await shutdown('startup failure').catch(() => {});
     throw error;
   }
-  // The start (the demo's pre-fill, the mempool bootstrap) leaves its garbage's pages behind.
-  releaseMemory();
-  // Every module the service uses is loaded now: the next start finds them compiled.
-  flushCompileCache();
+  // The start (the demo's pre-fill, the mempool bootstrap) is done.
+  memory.afterStart();
   await stopped;
   status('stopped');
   return EXIT.ok;
@@ -497,8 +487,8 @@ async function keepChainHistory(
       onStatus: status,
       signal,
     });
-    // Months of simulated blocks leave their garbage's pages behind (measured: ~30 MB resident).
-    releaseMemory();
+    // Months of simulated blocks leave their garbage's pages behind.
+    memory.afterFill();
     return;
   }
   if (source.node === undefined) return;
@@ -520,7 +510,7 @@ async function keepChainHistory(
   keeper.start();
   // The first build (the recent days) leaves its garbage's pages behind, like the demo's.
   void keeper.idle().then(() => {
-    if (!signal.aborted) releaseMemory();
+    if (!signal.aborted) memory.afterFill();
   });
   const unsubscribe = source.onBlock?.(() => keeper.update());
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -7,7 +7,7 @@
 // estimated twice.
 
 import type { Estimate } from '../oracle/window.ts';
-import { releaseMemory } from '../runtime/release-memory.ts';
+import { memory } from '../runtime/memory-policy.ts';
 import type { BlockSource } from './block-source.ts';
 import { CompactBlockWindow } from './compact-block-window.ts';
 
@@ -97,7 +97,7 @@ export class BlockWindowPrice {
     this.tipHash = tipHash;
     this.latest = this.window.estimate();
     // A fill of many blocks (the start, a long reorg) leaves its garbage's pages behind: give them back.
-    if (missing.length > 1) releaseMemory();
+    if (missing.length > 1) memory.afterFill();
     this.options.onPrice?.(this.price, this.latest);
   }
 }

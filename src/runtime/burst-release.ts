@@ -3,8 +3,9 @@
 // memory bench's 50,000-transaction replay: ~20 MB resident beyond the heap and the arrays), and a
 // service that keeps allocating never looks idle enough for V8 to return them by itself. So once
 // BURST_TRANSACTIONS have arrived since the last release and the flow has calmed (fewer than
-// CALM_TRANSACTIONS since the previous check), the caller runs releaseMemory() (a last-resort GC,
-// 100-150 ms). At mainnet's ordinary 10 transactions a second that is about every 40 minutes.
+// CALM_TRANSACTIONS since the previous check), the caller releases (memory-policy.ts: a
+// last-resort GC, 100-150 ms). At mainnet's ordinary 10 transactions a second that is about every
+// 40 minutes.
 // A flow that never calms (a long flood; the demo at high speed) gets its release anyway, once
 // UNCALM_CHECKS checks have passed since the count was reached: the demo's 24-hour soak
 // (bench/soak.ts, never calm at speed 96) kept growing 1.10-1.25 MB per simulated hour without

@@ -32,8 +32,8 @@
 //     WebAssembly module that stays resident once loaded (about 19 MB). Only a clone running the
 //     TypeScript sources pays it; the npm package and the image are JavaScript (the cache then
 //     only saves compile time). Serve writes the cache before the restart and once it has started.
-// glibc reads its settings once, when the process starts: hence the restart. CHAINPRICE_V8_DEFAULTS=1
-// turns all of it off (to compare, or should a future Node make it harmful).
+// glibc reads its settings once, when the process starts: hence the restart (memory-policy.ts,
+// whose switch CHAINPRICE_V8_DEFAULTS=1 turns all of it off).
 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,8 +59,9 @@ export interface Relaunch {
 }
 
 /**
- * The restart that applies the settings, or null when they are applied already, turned off, or
- * this platform cannot restart a process in place (then serve runs as it is).
+ * The restart that applies the settings, or null when they are applied already or this platform
+ * cannot restart a process in place (then the process runs as it is). memory-policy.ts decides
+ * whether to ask (its switch).
  */
 export function memoryRelaunch(
   env: Record<string, string | undefined> = process.env,
@@ -68,7 +69,7 @@ export function memoryRelaunch(
   execArgv: readonly string[] = process.execArgv,
   argv: readonly string[] = process.argv,
 ): Relaunch | null {
-  if (env.CHAINPRICE_V8_DEFAULTS === '1' || env[APPLIED] === '1') return null;
+  if (env[APPLIED] === '1') return null;
   if (process.platform === 'win32' || typeof process.execve !== 'function') return null;
   // A flag the user gave (any value, - or _ spelling) is theirs: ours is left out.
   const given = execArgv.map((a) => a.split('=')[0].replace(/_/g, '-'));
