@@ -15,13 +15,16 @@
 //     (--optimize-for-size saves more on the demo — about 120 MB of V8 pages it otherwise keeps
 //     after the pre-fill — but makes estimate() 1.7–3 times slower, 6.6–12 ms cold on 50,000
 //     transactions against a 5 ms target, so it is not used.)
-//   MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=32768: fetching 144 blocks over RPC passes a few
+//   MALLOC_ARENA_MAX=2, MALLOC_MMAP_THRESHOLD_=16384: fetching 144 blocks over RPC passes a few
 //     MB of short-lived buffers per block (64 KB socket reads, the hex reply, the decoded block)
 //     through malloc; glibc raises its mmap threshold to the largest buffer freed, so later ones
 //     land in the main heap, where long-lived allocations pin the freed space: the process kept
-//     40–60 MB it no longer used (C heap 74 MB instead of 10). A fixed 32 KB threshold keeps
-//     those buffers mapped on their own and given back when freed; two arenas bound the heaps of
-//     the other threads.
+//     40–60 MB it no longer used (C heap 74 MB instead of 10). A fixed threshold keeps those
+//     buffers mapped on their own and given back when freed. At 16 KB (not 32) it also catches
+//     libzmq's receive buffers: its I/O thread reads a batch of messages into one buffer (8 KB and
+//     their reference counts: between 16 and 32 KB) freed once every message in it has been
+//     collected, and a burst of transactions left them fragmenting the other threads' arena.
+//     Two arenas bound the heaps of the other threads.
 //   --expose-gc: release-memory.ts runs a GC after large fills. Asked for at run time instead,
 //     the flag would change V8's flags midway, and Node keys its compile cache by them: every module
 //     loaded after the first such GC (the history build, its worker) missed the cache and loaded
@@ -45,7 +48,7 @@ export const SERVE_NODE_FLAGS = [
 ] as const;
 export const SERVE_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_ARENA_MAX: '2',
-  MALLOC_MMAP_THRESHOLD_: '32768',
+  MALLOC_MMAP_THRESHOLD_: '16384',
 };
 /** Where Node keeps the compile cache when the user has not chosen (Node's own default place). */
 export const DEFAULT_COMPILE_CACHE = join(tmpdir(), 'node-compile-cache');
