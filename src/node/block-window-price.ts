@@ -1,7 +1,7 @@
 // The confirmed-block window price: the price of the last N blocks (default 144, about a day),
 // kept up to date as blocks arrive, to seed the live estimate. A CompactBlockWindow holds the
-// candidate outputs of those blocks in typed arrays (about 30 MB for 144 mainnet blocks, where a
-// PriceWindow of their ~500,000 transactions took several times that: compact-block-window.ts);
+// candidate outputs of those blocks in typed arrays (a fraction of what a PriceWindow of their
+// ~500,000 transactions would take: compact-block-window.ts; sizes in docs/memory.md);
 // a new tip adds the new blocks and drops the ones that fell out (and the ones a reorg replaced),
 // so each block is fetched and parsed once. Keyed by the tip hash: the same tip is never
 // estimated twice.
