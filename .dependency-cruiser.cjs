@@ -49,6 +49,14 @@ const forbidden = [
     to: { path: '^src/runtime/', pathNot: '^src/runtime/free-buffer\\.ts$' },
   },
   {
+    name: 'memory-policy-api',
+    comment:
+      'The rest of src/ reaches the memory policy through memory-policy.ts (and free-buffer.ts), never its parts.',
+    severity: 'error',
+    from: { path: '^src/', pathNot: '^src/runtime/' },
+    to: { path: '^src/runtime/', pathNot: '^src/runtime/(memory-policy|free-buffer)\\.ts$' },
+  },
+  {
     name: 'library-entry',
     comment: 'The library (src/index.ts) is the pure core: the wire format and the estimator.',
     severity: 'error',

@@ -680,8 +680,8 @@ async function demo(heapFlags: string[]): Promise<Record<string, unknown>> {
   const started = performance.now();
   await feed.start();
   // As serve does after its start (src/commands/serve.ts).
-  const { releaseMemory } = await import('../src/runtime/release-memory.ts');
-  releaseMemory();
+  const { memory } = await import('../src/runtime/memory-policy.ts');
+  memory.afterFill();
   const fillSeconds = (performance.now() - started) / 1000;
   const size = feed.health().windowSize;
   const startupPeak = peak;

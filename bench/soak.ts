@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
-import { memoryRelaunch } from '../src/runtime/heap-settings.ts';
+import { memory } from '../src/runtime/memory-policy.ts';
 import type { ChildMessage, ClientResults, ParentMessage } from './ws-clients.ts';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -213,8 +213,7 @@ async function main(): Promise<void> {
     console.error('soak: run with --expose-gc (npm run bench -- soak does)');
     process.exit(2);
   }
-  const relaunch = memoryRelaunch();
-  if (relaunch !== null) process.execve?.(relaunch.file, relaunch.args, relaunch.env);
+  memory.atStart();
   const heapFlags = [
     ...process.execArgv.filter((a) => a !== '--expose-gc'),
     ...['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_']
@@ -227,8 +226,7 @@ async function main(): Promise<void> {
   const feed = createDemoFeed({ speed });
   await feed.start();
   // As serve does after its start (src/commands/serve.ts).
-  const { releaseMemory } = await import('../src/runtime/release-memory.ts');
-  releaseMemory();
+  memory.afterFill();
   const app = await buildApp({ feed, webRoot: null, log: (line) => console.error(`server: ${line}`) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;

@@ -6,7 +6,7 @@
 
 import type { HistoryTables } from '../history/history-tables.ts';
 import type { LiveUpdate } from '../live/feed.ts';
-import { releaseMemory } from '../runtime/release-memory.ts';
+import { memory } from '../runtime/memory-policy.ts';
 import type { HistoryStore } from '../store/history.ts';
 import type { ServeOptions } from './serve-options.ts';
 import type { Source } from './serve-source.ts';
@@ -49,7 +49,6 @@ export async function keepChainHistory(
   tables: HistoryTables,
   status: (line: string) => void,
   signal: AbortSignal,
-  built: () => void,
 ): Promise<void> {
   if (options.demo) {
     const { buildDemoHistory } = await import('../sim/demo-history.ts');
@@ -62,14 +61,13 @@ export async function keepChainHistory(
       onStatus: status,
       signal,
     });
-    // Months of simulated blocks leave their garbage's pages behind (measured: ~30 MB resident).
-    releaseMemory();
-    built();
+    // Months of simulated blocks leave their garbage's pages behind.
+    memory.afterFill();
     return;
   }
   if (source.node === undefined) return;
-  // After the block window's first fill: both fetch the last day's blocks, and together they
-  // doubled the start-up peak (bench/memory.ts). Stopping serve meanwhile ends the wait.
+  // After the block window's first fill: both fetch the last day's blocks, and together they would
+  // add up to the start-up peak (docs/memory.md). Stopping serve meanwhile ends the wait.
   await Promise.race([
     source.node.firstBlockWindowFill,
     new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
@@ -86,8 +84,7 @@ export async function keepChainHistory(
   keeper.start();
   // The first build (the recent days) leaves its garbage's pages behind, like the demo's.
   void keeper.idle().then(() => {
-    if (!signal.aborted) releaseMemory();
-    built();
+    if (!signal.aborted) memory.afterFill();
   });
   const unsubscribe = source.onBlock?.(() => keeper.update());
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

@@ -5,8 +5,7 @@
 // (going away), stop the feed and close the history, then exit. In: the parsed options
 // (serve-options.ts). Out: the exit code.
 
-import { flushCompileCache } from 'node:module';
-import { markOnMainThread, releaseMemory } from '../runtime/release-memory.ts';
+import { memory } from '../runtime/memory-policy.ts';
 import type { Service } from '../server/http-service.ts';
 import { keepChainHistory, openHistory, recordLive } from './serve-history.ts';
 import type { ServeOptions } from './serve-options.ts';
@@ -14,15 +13,8 @@ import { openPublisher, type Publishing } from './serve-publisher.ts';
 import { openSource } from './serve-source.ts';
 
 export async function run(options: ServeOptions): Promise<number> {
-  // The memory settings (heap-settings.ts: V8 flags and glibc malloc settings, measured to keep
-  // the service lean) are read at process start: restart once with them, in place.
-  const { memoryRelaunch } = await import('../runtime/heap-settings.ts');
-  const relaunch = memoryRelaunch();
-  if (relaunch !== null) {
-    // What this process compiled (the command line's modules) is there for the restarted one.
-    flushCompileCache();
-    process.execve?.(relaunch.file, relaunch.args, relaunch.env);
-  }
+  // The memory settings are read at process start: restart once with them, in place (docs/memory.md).
+  memory.atStart();
   const status = (line: string) => console.error(`chainprice: ${line}`);
 
   const { buildApp } = await import('../server/app.ts');
@@ -106,15 +98,10 @@ export async function run(options: ServeOptions): Promise<number> {
     throw error;
   }
 
-  /** Resolved once the history's first build is done (the last of the start's fills). */
-  let historyBuilt = () => {};
-  const firstHistory = new Promise<void>((resolve) => {
-    historyBuilt = resolve;
-  });
   if (chainTables !== undefined) {
-    chainHistory = keepChainHistory(options, source, chainTables, status, background.signal, historyBuilt)
-      .catch((error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`))
-      .finally(historyBuilt);
+    chainHistory = keepChainHistory(options, source, chainTables, status, background.signal).catch(
+      (error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`),
+    );
   }
 
   bus?.start();
@@ -125,16 +112,8 @@ export async function run(options: ServeOptions): Promise<number> {
     await close().catch(() => {});
     throw error;
   }
-  // The start (the demo's pre-fill, the mempool bootstrap) leaves its garbage's pages behind.
-  releaseMemory();
-  // Every module the service uses is loaded now: the next start finds them compiled.
-  flushCompileCache();
-  // With a node, once the start's fills are done, full GCs mark on the JS thread (release-memory.ts).
-  // Not in the demo: its 24-hour soak (bench/soak.ts) ended at 193 MB that way against 171-175.
-  if (!options.demo) {
-    void (history === undefined ? Promise.resolve() : firstHistory).then(() => {
-      if (!background.signal.aborted) markOnMainThread();
-    });
-  }
+  // The start (the demo's pre-fill, the mempool bootstrap) leaves its garbage's pages behind, and
+  // every module the service uses is loaded now: the next start finds them compiled.
+  memory.afterStart();
   return service.stopped;
 }

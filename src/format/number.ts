@@ -1,7 +1,7 @@
 // Numbers for people, in the service's own lines ("12,345 transactions", "$52,238.75"), without
-// Intl: the first toLocaleString() pages in part of the ICU data built into the node binary, about
-// 7 MB of resident memory a long-running service keeps for a log line (measured with
-// /proc/self/smaps on Node 24). The commands that run once and exit may use toLocaleString freely.
+// Intl: the first toLocaleString() pages in part of the ICU data built into the node binary,
+// resident memory a long-running service would keep for a log line (docs/memory.md). The commands
+// that run once and exit may use toLocaleString freely.
 // In: a finite number and how many decimals. Out: digits grouped by commas, "-" for negatives.
 
 /** `n` with `decimals` decimals (rounded like toFixed) and its integer part grouped by thousands. */

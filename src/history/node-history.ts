@@ -3,8 +3,8 @@
 // builds again from a little below the stored top to the tip. Each run is `buildHistory` (the
 // build command's code): done days are skipped by their digest, the day a new block joined is
 // priced again, rows a reorg replaced are replaced. One worker thread, started for each run and
-// ended after it (an idle worker's isolate kept 20-30 MB resident between blocks for nothing; a
-// start costs tens of milliseconds every ten minutes); runs one at a time (a block arriving
+// ended after it (an idle worker's isolate would stay resident between blocks for nothing, and
+// starting one is cheap next to ten minutes: docs/memory.md); runs one at a time (a block arriving
 // during a run asks for one more run after it), progress lines in the log. It never
 // delays the live price: everything here is started after the service listens and is awaited by
 // nobody but stop().

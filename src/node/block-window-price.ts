@@ -1,14 +1,14 @@
 // The confirmed-block window price: the price of the last N blocks (default 144, about a day),
 // kept up to date as blocks arrive, to seed the live estimate. A BlockWindow holds the
 // candidate outputs of those blocks in typed arrays (a fraction of what a PriceWindow of their
-// ~500,000 transactions takes: oracle/block-window.ts);
+// ~500,000 transactions would take: oracle/block-window.ts; sizes in docs/memory.md);
 // a new tip adds the new blocks and drops the ones that fell out (and the ones a reorg replaced),
 // so each block is fetched and parsed once. Keyed by the tip hash: the same tip is never
 // estimated twice.
 
 import { BlockWindow } from '../oracle/block-window.ts';
 import type { Estimate } from '../oracle/window.ts';
-import { releaseMemory } from '../runtime/release-memory.ts';
+import { memory } from '../runtime/memory-policy.ts';
 import type { BlockSource } from './block-source.ts';
 
 /** What the block window reads from the node: the tip, the hashes of heights, the blocks (BlockSource). */
@@ -97,7 +97,7 @@ export class BlockWindowPrice {
     this.tipHash = tipHash;
     this.latest = this.window.estimate();
     // A fill of many blocks (the start, a long reorg) leaves its garbage's pages behind: give them back.
-    if (missing.length > 1) releaseMemory();
+    if (missing.length > 1) memory.afterFill();
     this.options.onPrice?.(this.price, this.latest);
   }
 }

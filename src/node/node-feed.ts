@@ -9,8 +9,7 @@ import { OrchestratedFeed } from '../live/orchestrated-feed.ts';
 import { Orchestrator, type StartSeed } from '../live/orchestrator.ts';
 import { MIN_SEED_CONFIDENCE } from '../oracle/seed-price.ts';
 import type { PriceWindow } from '../oracle/window.ts';
-import { watchBursts } from '../runtime/burst-release.ts';
-import { releaseMemory } from '../runtime/release-memory.ts';
+import { memory } from '../runtime/memory-policy.ts';
 import { type BlockPrice, BlockPrices } from './block-prices.ts';
 import { BlockSource } from './block-source.ts';
 import { BlockWindowPrice, DEFAULT_BLOCK_WINDOW_BLOCKS } from './block-window-price.ts';
@@ -171,10 +170,9 @@ export class NodeFeed extends OrchestratedFeed {
         .join(', ')}`,
     );
     await this.sync.start();
-    // After a burst of transactions, give its garbage's pages back (burst-release.ts).
-    this.stopBursts = watchBursts(
+    // After a burst of transactions, give its garbage's pages back.
+    this.stopBursts = memory.watchBursts(
       () => this.orchestrator.health().counters.transactions_received ?? 0,
-      () => releaseMemory(),
     );
     const first = this.refreshBlockWindow();
     if (first === undefined) this.settleFirstFill();

@@ -5,7 +5,7 @@
 // again after a 401, because the node writes a new cookie on every restart.
 
 import http from 'node:http';
-import { collectYoungGarbage } from '../runtime/release-memory.ts';
+import { memory } from '../runtime/memory-policy.ts';
 import type { RpcCredentials } from './cookie.ts';
 import { type HexReply, HexReplyReader } from './hex-reply.ts';
 import { RpcError, RpcTransportError } from './rpc-errors.ts';
@@ -43,8 +43,6 @@ const BUSY_RETRIES = 5;
 const BUSY_BACKOFF_MS = 100;
 /** Pseudo HTTP status for "the reused connection was already closed": the request is sent once more. */
 const STALE_CONNECTION = -1;
-/** Hex replies read between two young-generation GCs (release-memory.ts collectYoungGarbage). */
-const HEX_BYTES_PER_GC = 4 * 1024 * 1024;
 
 export class RpcClient {
   readonly endpoint: string;
@@ -52,8 +50,6 @@ export class RpcClient {
   private readonly agent: http.Agent;
   private credentials: Promise<RpcCredentials> | null = null;
   private nextId = 1;
-  /** Hex reply bytes read since the last young-generation GC. */
-  private hexSinceGc = 0;
 
   constructor(options: RpcClientOptions) {
     this.options = {
@@ -99,12 +95,8 @@ export class RpcClient {
         `the reply of ${this.endpoint} to ${method} is not a JSON-RPC reply`,
       );
     }
-    // The reply came in 64 KB chunks, dead now: collect them every so many megabytes.
-    this.hexSinceGc += 2 * (bytes?.length ?? 0);
-    if (this.hexSinceGc >= HEX_BYTES_PER_GC) {
-      this.hexSinceGc = 0;
-      collectYoungGarbage();
-    }
+    // The reply (two hex digits a byte) came in socket chunks, dead now.
+    memory.afterChunkedReply(2 * (bytes?.length ?? 0));
     const item = reply as JsonRpcItem;
     if (item.error) throw new RpcError(method, item.error.code, item.error.message);
     if (bytes === null || notHex) {

@@ -1,14 +1,12 @@
 // When to give memory back after a burst of transactions: a mempool flood after a long block gap,
-// a resync, thousands a second for a while. Such a burst leaves its garbage's pages with V8 (the
-// memory bench's 50,000-transaction replay: ~20 MB resident beyond the heap and the arrays), and a
+// a resync, thousands a second for a while. Such a burst leaves its garbage's pages with V8, and a
 // service that keeps allocating never looks idle enough for V8 to return them by itself. So once
 // BURST_TRANSACTIONS have arrived since the last release and the flow has calmed (fewer than
-// CALM_TRANSACTIONS since the previous check), the caller runs releaseMemory() (a last-resort GC,
-// 100-150 ms). At mainnet's ordinary 10 transactions a second that is about every 40 minutes.
+// CALM_TRANSACTIONS since the previous check), the caller releases (memory-policy.ts: a
+// last-resort GC). At mainnet's ordinary 10 transactions a second that is about every 40 minutes.
 // A flow that never calms (a long flood; the demo at high speed) gets its release anyway, once
-// UNCALM_CHECKS checks have passed since the count was reached: the demo's 24-hour soak
-// (bench/soak.ts, never calm at speed 96) kept growing 1.10-1.25 MB per simulated hour without
-// it, 0.35 with a release about every minute.
+// UNCALM_CHECKS checks have passed since the count was reached; without it such a flow's memory
+// keeps growing (docs/memory.md, the soak).
 // In: the running count of received transactions at each check. Out: whether to release now.
 // watchBursts runs the checks on a timer.
 

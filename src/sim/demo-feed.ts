@@ -9,8 +9,7 @@ import { readBlock } from '../bitcoin/block.ts';
 import { parseTransaction } from '../bitcoin/transaction.ts';
 import { OrchestratedFeed } from '../live/orchestrated-feed.ts';
 import { Orchestrator, type StartSeed } from '../live/orchestrator.ts';
-import { watchBursts } from '../runtime/burst-release.ts';
-import { releaseMemory } from '../runtime/release-memory.ts';
+import { memory } from '../runtime/memory-policy.ts';
 import { ScaledClock, type SimClock } from './clock.ts';
 import { DEFAULT_DEMO_BLOCK_WINDOW, type DemoBlockPrice, DemoBlocks } from './demo-blocks.ts';
 import { DEFAULT_START_PRICE, DEFAULT_TX_PER_SECOND, DemoGenerator, type SimEvent } from './generator.ts';
@@ -147,10 +146,9 @@ export class DemoFeed extends OrchestratedFeed {
     if (this.stopped) return;
     this.timer = setInterval(() => this.step(), this.tickMs);
     this.timer.unref?.();
-    // As with a node: give a burst's (or a fast demo's) garbage pages back (burst-release.ts).
-    this.stopBursts = watchBursts(
+    // As with a node: give a burst's (or a fast demo's) garbage pages back.
+    this.stopBursts = memory.watchBursts(
       () => this.orchestrator.health().counters.transactions_received ?? 0,
-      () => releaseMemory(),
     );
   }
 
