@@ -2,10 +2,9 @@
 // Hashes are kept in internal (wire) byte order; Bitcoin shows them reversed, as hex.
 // Uses the platform's native SHA-256 (node:crypto's one-shot `hash`) when there is one, found
 // without a static import so this file still loads in a browser, where the portable code runs.
-// bench/parse.ts compares the paths on real transactions. On Node 24 (2-core EPYC): two one-shot
-// native calls with latin1 output ~1.2 us per txid, createHash() ~3.5 us (a Buffer per digest),
-// this file's portable code ~3 us, native first round + portable second round no better than native
-// (a 32-byte native call ~270 ns; the portable compression ~300 ns, ~275 ns even unrolled by eight).
+// Two one-shot native calls with latin1 output are the fastest path per txid (createHash() makes a
+// Buffer per digest; the portable code and mixed paths are slower): bench/parse.ts compares the
+// paths on real transactions, and docs/performance.md has the figures.
 
 import { viewOf } from './byte-reader.ts';
 import { bytesToReversedHex, hexToBytesInto } from './hex.ts';
@@ -96,8 +95,8 @@ const HEX_DIGIT_PAIRS = new Uint16Array(256);
 /** 64 ASCII hex digits, written two at a time, then decoded to one flat string. */
 const displayChars = new Uint8Array(64);
 const displayPairs = new Uint16Array(displayChars.buffer);
-/** Measured: filling 64 ASCII bytes and decoding once beats 32 string concatenations (~0.1 us per
- * hash) and leaves a flat string rather than a rope that is flattened later. */
+/** Filling 64 ASCII bytes and decoding once beats 32 string concatenations (bench/parse.ts) and
+ * leaves a flat string rather than a rope that is flattened later. */
 const ascii = new TextDecoder('latin1');
 
 /** Double SHA-256 of bytes[start, end) as display hex (reversed): a txid or block hash. */

@@ -36,8 +36,8 @@ const DEFAULT_WINDOW_SECONDS = 3 * 60 * 60;
 /** The product promise: at most two updates a second. */
 const DEFAULT_UPDATE_INTERVAL_MS = 500;
 /**
- * A cold search of a full mainnet window takes ~5 ms: once a minute costs nothing, and a wrong seed
- * is left within a minute of the window holding a confident cold price.
+ * A cold search of a full mainnet window takes milliseconds (bench/estimate.ts): once a minute costs
+ * nothing, and a wrong seed is left within a minute of the window holding a confident cold price.
  */
 export const DEFAULT_COLD_CHECK_SECONDS = 60;
 

@@ -60,7 +60,8 @@ const HOUSEKEEPING_MS = 1000;
 const ZMQ_CONNECT_TIMEOUT_MS = 5000;
 /**
  * getrawtransaction calls per request while filling the window: a few hundred kB of hex per reply
- * on mainnet, so few round trips (measured: 250–1000 per batch are equally fast; 50 is 3× slower).
+ * on mainnet, so few round trips; batches from 250 to 1000 fill equally fast, much smaller ones
+ * pay a round trip too often (docs/performance.md).
  */
 const FETCH_BATCH_SIZE = 500;
 /** Requests in flight while filling the window: the node answers RPC with 4 threads by default. */
