@@ -9,6 +9,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, globSync } from 'node:fs';
 import { createRequire, findPackageJSON } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -38,9 +39,13 @@ const files =
     : globSync('test/**/*.test.ts')
         .filter((f) => f.startsWith('test/integration/') === integration)
         .sort();
+// Unit test files mostly wait on child processes, sockets and timers: two files per core keep the
+// CPUs busy (node --test runs one file per core less than there are, one on a 2-core machine). The
+// integration files each start real programs (a node, nats-server, Chromium, podman): one at a time.
+const concurrency = integration ? 1 : 2 * availableParallelism();
 const tests: [string, string[]] = [
   integration ? 'integration tests' : 'unit tests',
-  ['--test', '--test-reporter=spec', ...files],
+  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
 ];
 
 const steps: [string, string[], string?][] = integration
