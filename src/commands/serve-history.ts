@@ -42,6 +42,7 @@ export function recordLive(store: HistoryStore, source: Source, status: (line: s
  * The chain's price history beside the live price, in the background (never delaying it): the demo
  * simulates months of past days into its own database; a node's recent days are built and kept
  * current as blocks arrive (src/history/node-history.ts). Ends when `signal` aborts (shutdown).
+ * `onFirstBuild` is called once the first build is over (or there is none to make).
  */
 export async function keepChainHistory(
   options: ServeOptions,
@@ -49,6 +50,22 @@ export async function keepChainHistory(
   tables: HistoryTables,
   status: (line: string) => void,
   signal: AbortSignal,
+  onFirstBuild: () => void,
+): Promise<void> {
+  try {
+    await keepChainHistoryCurrent(options, source, tables, status, signal, onFirstBuild);
+  } finally {
+    onFirstBuild();
+  }
+}
+
+async function keepChainHistoryCurrent(
+  options: ServeOptions,
+  source: Source,
+  tables: HistoryTables,
+  status: (line: string) => void,
+  signal: AbortSignal,
+  onFirstBuild: () => void,
 ): Promise<void> {
   if (options.demo) {
     const { buildDemoHistory } = await import('../sim/demo-history.ts');
@@ -63,6 +80,7 @@ export async function keepChainHistory(
     });
     // Months of simulated blocks leave their garbage's pages behind.
     memory.afterFill();
+    onFirstBuild();
     return;
   }
   if (source.node === undefined) return;
@@ -85,6 +103,7 @@ export async function keepChainHistory(
   // The first build (the recent days) leaves its garbage's pages behind, like the demo's.
   void keeper.idle().then(() => {
     if (!signal.aborted) memory.afterFill();
+    onFirstBuild();
   });
   const unsubscribe = source.onBlock?.(() => keeper.update());
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));

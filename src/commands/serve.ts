@@ -19,6 +19,7 @@ export async function run(options: ServeOptions): Promise<number> {
 
   const { buildApp } = await import('../server/app.ts');
   const { listen } = await import('../server/http-service.ts');
+  const { processWatch } = await import('../server/process-metrics.ts');
 
   const source = await openSource(options, status);
   let history: Awaited<ReturnType<typeof openHistory>>;
@@ -98,8 +99,13 @@ export async function run(options: ServeOptions): Promise<number> {
     throw error;
   }
 
+  let firstHistoryBuild = Promise.resolve();
   if (chainTables !== undefined) {
-    chainHistory = keepChainHistory(options, source, chainTables, status, background.signal).catch(
+    let built = () => {};
+    firstHistoryBuild = new Promise((resolve) => {
+      built = resolve;
+    });
+    chainHistory = keepChainHistory(options, source, chainTables, status, background.signal, built).catch(
       (error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`),
     );
   }
@@ -115,5 +121,9 @@ export async function run(options: ServeOptions): Promise<number> {
   // The start (the demo's pre-fill, the mempool bootstrap) leaves its garbage's pages behind, and
   // every module the service uses is loaded now: the next start finds them compiled.
   memory.afterStart();
+  // Start-up's stalls (the fills, the first history build) are expected work, not a problem for
+  // /health; once they are over, stalls count again.
+  const firstFill = source.node?.firstBlockWindowFill ?? Promise.resolve();
+  void Promise.all([firstFill, firstHistoryBuild]).then(() => processWatch().startUpOver());
   return service.stopped;
 }

@@ -3,7 +3,9 @@
 // nodejs_heap_size_used_bytes / _total_bytes, nodejs_external_memory_bytes, the heap spaces,
 // nodejs_eventloop_lag_p50_seconds / _p99_seconds, nodejs_gc_duration_seconds, …: the names
 // Prometheus users know) and two of our own (nodejs_heap_used_bytes, process_uptime_seconds); the
-// resident memory, and the longest event-loop stall of the last minute. One per process, however
+// resident memory, and the longest event-loop stall of the last minute (stalls while the service
+// starts — filling its windows, building history — are expected and forgotten once it has started:
+// startUpOver()). One per process, however
 // many apps it builds (the figures are the process's, and collectDefaultMetrics starts an event-loop
 // monitor and a GC observer each time it registers): processWatch() makes it on first use, and each
 // app's /metrics merges this registry with its own (metrics-report.ts).
@@ -58,6 +60,19 @@ export class ProcessWatch {
   stallSeconds(): number {
     this.roll(performance.now());
     return Math.max(this.worstMs, this.previousWorstMs) / 1000;
+  }
+
+  /**
+   * The service has started (its windows filled, its first history built): the stalls of that
+   * expected start-up work are forgotten, so a slow box's /health is not unhealthy for minutes after
+   * a start that went well. Stalls from now on count.
+   */
+  startUpOver(): void {
+    const now = performance.now();
+    this.worstMs = 0;
+    this.previousWorstMs = 0;
+    this.windowStart = now;
+    this.expected = now + TICK_MS;
   }
 
   private tick(): void {

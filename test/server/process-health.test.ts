@@ -86,6 +86,34 @@ describe('health of the process', () => {
     assert.equal(res.statusCode, 503);
     assert.match(JSON.parse(res.body).problems.join('; '), /the event loop stalled for 1\.\d s/);
   });
+
+  test("start-up's stalls are forgotten once the service has started; later ones count", async () => {
+    const watch = processWatch();
+    const block = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until) {
+        // blocking on purpose
+      }
+    };
+    block(1300);
+    await waitFor(() => watch.stallSeconds(), {
+      what: 'the start-up stall',
+      until: (s) => s >= 1,
+      timeoutMs: 5_000,
+    });
+    watch.startUpOver();
+    assert.equal(watch.stallSeconds(), 0);
+    const app = await build();
+    assert.equal((await app.inject({ url: '/health' })).statusCode, 200);
+    block(1300);
+    const later = await waitFor(() => watch.stallSeconds(), {
+      what: 'the stall after start-up',
+      until: (s) => s >= 1,
+      timeoutMs: 5_000,
+    });
+    assert.ok(later >= 1, `saw ${later} s`);
+    assert.equal((await app.inject({ url: '/health' })).statusCode, 503);
+  });
 });
 
 describe('/metrics of the process', () => {
