@@ -42,24 +42,10 @@ export function recordLive(store: HistoryStore, source: Source, status: (line: s
  * The chain's price history beside the live price, in the background (never delaying it): the demo
  * simulates months of past days into its own database; a node's recent days are built and kept
  * current as blocks arrive (src/history/node-history.ts). Ends when `signal` aborts (shutdown).
- * `onFirstBuild` is called once the first build is over (or there is none to make).
+ * `onFirstBuild` is called once the first build is over; the caller settles it too when this ends
+ * (no build to make, a failure, shutdown).
  */
 export async function keepChainHistory(
-  options: ServeOptions,
-  source: Source,
-  tables: HistoryTables,
-  status: (line: string) => void,
-  signal: AbortSignal,
-  onFirstBuild: () => void,
-): Promise<void> {
-  try {
-    await keepChainHistoryCurrent(options, source, tables, status, signal, onFirstBuild);
-  } finally {
-    onFirstBuild();
-  }
-}
-
-async function keepChainHistoryCurrent(
   options: ServeOptions,
   source: Source,
   tables: HistoryTables,
@@ -80,7 +66,6 @@ async function keepChainHistoryCurrent(
     });
     // Months of simulated blocks leave their garbage's pages behind.
     memory.afterFill();
-    onFirstBuild();
     return;
   }
   if (source.node === undefined) return;

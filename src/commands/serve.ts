@@ -105,9 +105,9 @@ export async function run(options: ServeOptions): Promise<number> {
     firstHistoryBuild = new Promise((resolve) => {
       built = resolve;
     });
-    chainHistory = keepChainHistory(options, source, chainTables, status, background.signal, built).catch(
-      (error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`),
-    );
+    chainHistory = keepChainHistory(options, source, chainTables, status, background.signal, built)
+      .catch((error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`))
+      .finally(built);
   }
 
   bus?.start();
