@@ -6,19 +6,15 @@
 
 import type { Block } from '../bitcoin/block.ts';
 import type { Transaction } from '../bitcoin/transaction.ts';
+import type { BlockPrice as ReaderBlockPrice } from '../live/readers.ts';
 import { summariseEstimate } from '../oracle/estimate-summary.ts';
 import { PriceWindow } from '../oracle/window.ts';
 import type { BlockInfo, BlockSource } from './block-source.ts';
 import { blocksOfDay, utcDayBounds } from './day-blocks.ts';
 import { isWarmingUp, RpcTransportError } from './rpc-errors.ts';
 
-/** The price of one block, as the HTTP API and `chainprice block` report it. */
-export interface BlockPrice {
-  height: number;
-  hash: string;
-  time: number;
-  price: number | null;
-  confidence: number;
+/** The price of one block, as the HTTP API and `chainprice block` report it: the readers' fields and more. */
+export interface BlockPrice extends ReaderBlockPrice {
   /** Why there is no price (null when there is one). */
   reason: string | null;
   transactions: number;
