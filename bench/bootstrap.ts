@@ -24,6 +24,7 @@ import { BlockSource } from '../src/node/block-source.ts';
 import { MempoolSync } from '../src/node/mempool-sync.ts';
 import { Economy } from '../test/integration/node/economy.ts';
 import { bitcoindOrSkipReason, RegtestNode } from '../test/integration/node/regtest-node.ts';
+import { benchArgs, numberArg } from './bench-options.ts';
 
 const BLOCKS_DIR = fileURLToPath(new URL('../../shared/data/real/blocks/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -34,11 +35,6 @@ const LARGE_INPUTS = 5;
 const PRICE = 61_234.57;
 /** Runs per mempool size; the median is kept (the machine is shared). */
 const RUNS = 3;
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
@@ -90,7 +86,9 @@ async function main(): Promise<void> {
     console.log(`bootstrap: skipped (${found.skip})`);
     return;
   }
-  const count = option('--txs', 3_000);
+  const commandLine = { bench: 'bootstrap bench', usage: 'node bench/bootstrap.ts [--txs 3000]' };
+  const { values } = benchArgs(commandLine, { txs: { type: 'string' } });
+  const count = numberArg(commandLine, 'txs', values.txs, 3_000, { min: 1, whole: true });
   const node = await RegtestNode.start(found.bitcoind);
   try {
     const economy = new Economy(node, 3);

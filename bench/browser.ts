@@ -18,13 +18,18 @@ import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../test/integration/browser/chromium.ts';
 import { startDemoService } from '../test/integration/browser/demo-service.ts';
 import type { PageApp } from '../test/integration/browser/page-view.ts';
+import { benchArgs } from './bench-options.ts';
 
 declare const requestAnimationFrame: (callback: (time: number) => void) => number;
 
 const TARGET_FPS_10K = 60;
 const TARGET_FPS_100K = 30;
 const TARGET_HEAP_MB = 50;
-const quick = process.argv.includes('--quick');
+const quick =
+  benchArgs(
+    { bench: 'browser bench', usage: 'node bench/browser.ts [--quick]' },
+    { quick: { type: 'boolean' } },
+  ).values.quick === true;
 const MEASURE_MS = quick ? 1200 : 3000;
 const VIEWPORT = { width: 1280, height: 1000 };
 

@@ -13,12 +13,17 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { PriceWindow } from '../src/oracle/window.ts';
 import { syntheticTransactions, type TimedTransaction } from '../test/oracle/synthetic.ts';
+import { benchArgs } from './bench-options.ts';
 
 const TARGET_ESTIMATE_MS = 5;
 const TARGET_OUTPUTS_PER_SECOND = 1_000_000;
 const TARGET_BYTES_PER_OUTPUT = 200;
 
-const quick = process.argv.includes('--quick');
+const quick =
+  benchArgs(
+    { bench: 'estimate bench', usage: 'node bench/estimate.ts [--quick]' },
+    { quick: { type: 'boolean' } },
+  ).values.quick === true;
 const ESTIMATE_TXS = 50_000;
 const ESTIMATE_RUNS = quick ? 11 : 41;
 const CHURN_TXS = 100_000;

@@ -15,6 +15,7 @@ import { parseBlockHeader, readBlock } from '../src/bitcoin/block.ts';
 import { ParseError } from '../src/bitcoin/parse-error.ts';
 import { MAX_MONEY_SATS, readTransaction, type Transaction } from '../src/bitcoin/transaction.ts';
 import { REAL_DATA_DIR, realBlocks } from '../test/bitcoin/real-data.ts';
+import { benchArgs, numberArg } from './bench-options.ts';
 
 /** Blocks at most this big are also fuzzed whole (each case re-parses the block, so keep them small). */
 const MAX_FUZZED_BLOCK_BYTES = 50_000;
@@ -404,30 +405,16 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
   return report;
 }
 
-function argument(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  if (i < 0) return fallback;
-  const value = Number(args[i + 1]);
-  if (!Number.isSafeInteger(value) || value < 0) {
-    console.error(`fuzz: ${name} needs a whole number, got ${JSON.stringify(args[i + 1] ?? '')}`);
-    process.exit(2);
-  }
-  return value;
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const args = process.argv.slice(2);
-  const known = new Set(['--cases', '--seed', '--quiet']);
-  const unknown = args.filter((a, i) => a.startsWith('--') && !known.has(a) && !known.has(args[i - 1]));
-  if (unknown.length > 0) {
-    console.error(
-      `fuzz: unknown option ${unknown[0]}. Usage: node bench/fuzz.ts [--cases N] [--seed N] [--quiet]`,
-    );
-    process.exit(2);
-  }
-  const cases = argument(args, '--cases', 1_000_000);
-  const seed = argument(args, '--seed', Date.now() % 2 ** 31);
-  const quiet = args.includes('--quiet');
+  const commandLine = { bench: 'fuzz', usage: 'node bench/fuzz.ts [--cases N] [--seed N] [--quiet]' };
+  const { values } = benchArgs(commandLine, {
+    cases: { type: 'string' },
+    seed: { type: 'string' },
+    quiet: { type: 'boolean' },
+  });
+  const cases = numberArg(commandLine, 'cases', values.cases, 1_000_000, { whole: true });
+  const seed = numberArg(commandLine, 'seed', values.seed, Date.now() % 2 ** 31, { whole: true });
+  const quiet = values.quiet === true;
   console.log(`fuzz: ${cases.toLocaleString('en-US')} cases, seed ${seed}`);
   const report = runFuzz({
     cases,

@@ -22,20 +22,23 @@ import { WorkerPool } from '../src/history/worker-pool.ts';
 import { DayWindows } from '../src/oracle/day-windows.ts';
 import { REAL_DATA_MISSING, readRealBlock, realBlocks } from '../test/bitcoin/real-data.ts';
 import { frameBlocks } from '../test/history/blk-fixture.ts';
+import { benchArgs, numberArg } from './bench-options.ts';
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: number): number => {
-  const i = args.indexOf(name);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
-  if (!(v > 0)) {
-    console.error(`history bench: ${name} needs a positive number`);
-    process.exit(2);
-  }
-  return v;
+const commandLine = {
+  bench: 'history bench',
+  usage: 'node bench/history.ts [--gb 2] [--price-mb 1000] [--workers N]',
 };
-const gb = opt('--gb', 2);
-const priceMb = opt('--price-mb', 1000);
-const workers = opt('--workers', availableParallelism());
+const { values } = benchArgs(commandLine, {
+  gb: { type: 'string' },
+  'price-mb': { type: 'string' },
+  workers: { type: 'string' },
+});
+const gb = numberArg(commandLine, 'gb', values.gb, 2, { above: true });
+const priceMb = numberArg(commandLine, 'price-mb', values['price-mb'], 1000, { above: true });
+const workers = numberArg(commandLine, 'workers', values.workers, availableParallelism(), {
+  min: 1,
+  whole: true,
+});
 const BLOCKS_PER_DAY = 8;
 const FILE_BYTES = 128 * 1024 * 1024;
 

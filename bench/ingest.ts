@@ -23,6 +23,7 @@ import { BlockSource } from '../src/node/block-source.ts';
 import { MempoolSync } from '../src/node/mempool-sync.ts';
 import { RpcClient } from '../src/node/rpc-client.ts';
 import { ZmqListener } from '../src/node/zmq-listener.ts';
+import { benchArgs, numberArg } from './bench-options.ts';
 
 const BLOCKS_DIR = fileURLToPath(new URL('../../shared/data/real/blocks/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -47,19 +48,30 @@ interface Phase {
   seconds: number;
 }
 
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : process.argv[i + 1];
-}
+const COMMAND_LINE = {
+  bench: 'ingest bench',
+  usage:
+    'node bench/ingest.ts [--rate 12000] [--seconds 8] [--ramp 20000,30000,40000] [--ramp-seconds 3] [--node-hwm]',
+};
+/** The bench's options; `--publisher` and `--endpoint` are how the bench starts its own child. */
+const ARGS = benchArgs(COMMAND_LINE, {
+  rate: { type: 'string' },
+  seconds: { type: 'string' },
+  'ramp-seconds': { type: 'string' },
+  ramp: { type: 'string' },
+  'node-hwm': { type: 'boolean' },
+  publisher: { type: 'boolean' },
+  endpoint: { type: 'string' },
+}).values;
 
 function phasesFromArgs(): Phase[] {
-  const rate = Number(option('--rate', '12000'));
-  const seconds = Number(option('--seconds', '8'));
-  const rampSeconds = Number(option('--ramp-seconds', '3'));
-  const ramp = option('--ramp', '20000,30000,40000')
+  const rate = numberArg(COMMAND_LINE, 'rate', ARGS.rate, 12_000, { above: true });
+  const seconds = numberArg(COMMAND_LINE, 'seconds', ARGS.seconds, 8, { above: true });
+  const rampSeconds = numberArg(COMMAND_LINE, 'ramp-seconds', ARGS['ramp-seconds'], 3, { above: true });
+  const ramp = (ARGS.ramp ?? '20000,30000,40000')
     .split(',')
     .filter(Boolean)
-    .map((r) => ({ rate: Number(r), seconds: rampSeconds }));
+    .map((r) => ({ rate: numberArg(COMMAND_LINE, 'ramp', r, 0, { above: true }), seconds: rampSeconds }));
   return [{ rate, seconds }, ...ramp];
 }
 
@@ -98,12 +110,12 @@ function u32(n: number): Buffer {
 
 async function publisher(): Promise<void> {
   const { parseTransaction } = await import('../src/bitcoin/transaction.ts');
-  const endpoint = option('--endpoint', '');
+  const endpoint = ARGS.endpoint ?? '';
   const phases = phasesFromArgs();
   const total = phases.reduce((s, p) => s + Math.round(p.rate * p.seconds), 0);
   const txs = loadTransactions(total);
   const txids = txs.map((bytes) => Buffer.from(parseTransaction(bytes).txid, 'hex'));
-  const queue = process.argv.includes('--node-hwm') ? NODE_SEND_HIGH_WATER_MARK : UNLIMITED_SEND_QUEUE;
+  const queue = ARGS['node-hwm'] ? NODE_SEND_HIGH_WATER_MARK : UNLIMITED_SEND_QUEUE;
   const pub = new Publisher({ sendHighWaterMark: queue, linger: 0 });
   await pub.bind(endpoint);
   const sendTimes = new Float64Array(txs.length);
@@ -300,13 +312,11 @@ async function main(): Promise<void> {
       afterGc: gc ? settled.rss / 2 ** 20 : null,
       heapUsedAfterGc: gc ? settled.heapUsed / 2 ** 20 : null,
     },
-    publisherQueue: process.argv.includes('--node-hwm') ? NODE_SEND_HIGH_WATER_MARK : 'unlimited',
+    publisherQueue: ARGS['node-hwm'] ? NODE_SEND_HIGH_WATER_MARK : 'unlimited',
     node: process.version,
   };
   const f = (n: number | null, d = 1) => (n !== null && Number.isFinite(n) ? n.toFixed(d) : 'n/a');
-  const queueNote = process.argv.includes('--node-hwm')
-    ? "the node's default send queue of 1,000"
-    : 'an unlimited send queue';
+  const queueNote = ARGS['node-hwm'] ? "the node's default send queue of 1,000" : 'an unlimited send queue';
   console.log(
     `ingest: ${total.toLocaleString('en-US')} real mainnet transactions replayed over ZMQ in the node's message format (publisher with ${queueNote})`,
   );
@@ -322,5 +332,5 @@ async function main(): Promise<void> {
   writeFileSync(`${RESULTS}ingest.json`, `${JSON.stringify(result, null, 2)}\n`);
 }
 
-if (process.argv.includes('--publisher')) await publisher();
+if (ARGS.publisher) await publisher();
 else await main();

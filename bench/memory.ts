@@ -61,6 +61,25 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { grouped } from '../src/format/number.ts';
+import { benchArgs, numberArg } from './bench-options.ts';
+
+const COMMAND_LINE = {
+  bench: 'memory bench',
+  usage: 'node bench/memory.ts [--serve] [--blocks 144] [--per-block 3472] [--rate 8000]',
+};
+/** The bench's options; `--one`, `--demo`, `--node`, `--endpoint` and `--cache` are how it starts its own children. */
+const ARGS = benchArgs(COMMAND_LINE, {
+  serve: { type: 'boolean' },
+  blocks: { type: 'string' },
+  'per-block': { type: 'string' },
+  rate: { type: 'string' },
+  one: { type: 'boolean' },
+  demo: { type: 'boolean' },
+  node: { type: 'boolean' },
+  endpoint: { type: 'string' },
+  cache: { type: 'string' },
+}).values;
+const BLOCK_COUNT = numberArg(COMMAND_LINE, 'blocks', ARGS.blocks, 144, { min: 1, whole: true });
 
 const BLOCKS_DIR = fileURLToPath(new URL('../../shared/data/real/blocks/', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
@@ -74,7 +93,7 @@ const CONGESTED_TXS = 300_000;
  * Replay rate (`--rate N`, transactions a second): well within what the live path takes
  * (bench/ingest.ts), so nothing is lost; mainnet's own is 3-20 a second.
  */
-const RATE = Number(option('--rate', '8000'));
+const RATE = numberArg(COMMAND_LINE, 'rate', ARGS.rate, 8000, { above: true });
 const STEADY_SECONDS = 10;
 /** Recent, full mainnet blocks: the chain's transactions come from these, in height order. */
 const CHAIN_SOURCES = [702861, 830000, 831328, 831329, 831330, 831331, 866342];
@@ -84,11 +103,6 @@ const TIP_AGE_SECONDS = 3 * 3600 + 600;
 const BITS = 0x17034219;
 const RPC_USER = 'u';
 const RPC_PASSWORD = 'p';
-
-function option(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : process.argv[i + 1];
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -137,10 +151,10 @@ async function node(): Promise<void> {
   const { readBlock } = await import('../src/bitcoin/block.ts');
   const { readTransaction } = await import('../src/bitcoin/transaction.ts');
   const { sha256d, hashToHex } = await import('../src/bitcoin/hash.ts');
-  const endpoint = option('--endpoint', '');
-  const cache = option('--cache', '');
-  const blockCount = Number(option('--blocks', '144'));
-  const perBlock = Number(option('--per-block', '3472'));
+  const endpoint = ARGS.endpoint ?? '';
+  const cache = ARGS.cache ?? '';
+  const blockCount = BLOCK_COUNT;
+  const perBlock = numberArg(COMMAND_LINE, 'per-block', ARGS['per-block'], 3472, { min: 1, whole: true });
 
   // The chain: real transactions, re-made pass after pass, cut into blocks (headers without a
   // merkle root: nothing checks it). Every block is made once, here, and written to a file in
@@ -1028,7 +1042,7 @@ function tempDir(): { path: string; remove: () => void } {
 /** `chainprice serve` against the bench's node: the whole process at mainnet size. */
 async function serveNode(): Promise<Record<string, unknown>> {
   const { freePort } = await import('../test/support/ports.ts');
-  const blockCount = Number(option('--blocks', '144'));
+  const blockCount = BLOCK_COUNT;
   const windowBlocks = Math.min(blockCount, 144);
   const dir = tempDir();
   let node: NodeChild | null = null;
@@ -1347,7 +1361,6 @@ async function inProcessRuns(): Promise<{ results: Record<string, unknown>[]; fa
         ? { ...process.env, CHAINPRICE_V8_DEFAULTS: '1' }
         : { ...SERVE_MALLOC_ENV, ...process.env };
       const args = [...flags, '--expose-gc', fileURLToPath(import.meta.url), '--one', ...mode];
-      if (v8Defaults) args.push('--v8-defaults');
       const run = spawnSync(process.execPath, args, {
         stdio: ['ignore', 'pipe', 'inherit'],
         encoding: 'utf8',
@@ -1370,8 +1383,8 @@ async function main(): Promise<void> {
   }
   // Each in-process measurement in a fresh process (a heap is never measured after another's
   // garbage), then the whole `chainprice serve` process, with the node and with --demo.
-  if (!process.argv.includes('--one')) {
-    const serveOnly = process.argv.includes('--serve');
+  if (!ARGS.one) {
+    const serveOnly = ARGS.serve === true;
     let results: Record<string, unknown>[] = [];
     let failed = false;
     if (serveOnly && existsSync(`${RESULTS}memory.json`)) {
@@ -1425,7 +1438,7 @@ async function main(): Promise<void> {
       .filter((k) => process.env[k] !== undefined)
       .map((k) => `${k}=${process.env[k]}`),
   ];
-  const result = process.argv.includes('--demo') ? await demo(heapFlags) : await nodePath(heapFlags);
+  const result = ARGS.demo ? await demo(heapFlags) : await nodePath(heapFlags);
   clearInterval(sampler);
   result.v8HeapSpaces = v8.getHeapSpaceStatistics().map((s) => ({
     space: s.space_name,
@@ -1436,7 +1449,7 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-if (process.argv.includes('--node')) await node();
+if (ARGS.node) await node();
 else {
   // Whatever ends this process (an error, Ctrl-C) ends its children and removes its temporary files.
   process.on('exit', cleanUp);

@@ -16,6 +16,7 @@ import { readBlock } from '../src/bitcoin/block.ts';
 import { portableSha256d, sha256dDisplayHex, sha256Engine } from '../src/bitcoin/hash.ts';
 import { parseTransaction, readTransaction } from '../src/bitcoin/transaction.ts';
 import { REAL_DATA_MISSING, readRealBlock, realBlocks } from '../test/bitcoin/real-data.ts';
+import { benchArgs, numberArg } from './bench-options.ts';
 
 /** Targets from issue 2. */
 const TARGET_TX_PER_SECOND = 500_000;
@@ -23,13 +24,9 @@ const TARGET_RATIO_TO_BITCOINJS = 5;
 /** Rounds per variant: alternating several short rounds averages out bursts of load from others. */
 const ROUNDS = 5;
 
-const args = process.argv.slice(2);
-const secondsArg = args.indexOf('--seconds');
-const budgetSeconds = secondsArg >= 0 ? Number(args[secondsArg + 1]) : 6;
-if (!(budgetSeconds > 0)) {
-  console.error('parse bench: --seconds needs a positive number');
-  process.exit(2);
-}
+const commandLine = { bench: 'parse bench', usage: 'node bench/parse.ts [--seconds 6]' };
+const { values } = benchArgs(commandLine, { seconds: { type: 'string' } });
+const budgetSeconds = numberArg(commandLine, 'seconds', values.seconds, 6, { above: true });
 
 const results = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(results, { recursive: true });

@@ -27,6 +27,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LiveFeed } from '../src/live/feed.ts';
 import { buildApp } from '../src/server/app.ts';
 import { FakeFeed, startSyntheticUpdates } from '../test/server/fake-feed.ts';
+import { benchArgs, numberArg, usageFail } from './bench-options.ts';
 import type { ChildMessage, ClientResults, ParentMessage } from './ws-clients.ts';
 import { cpuSecondsOf, type EdgeTopology, startEdges } from './ws-edges.ts';
 
@@ -51,43 +52,32 @@ interface Args {
   edges: number;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = {
-    clients: 100,
-    duration: 20,
-    source: 'synthetic',
-    rate: 2,
-    points: 20,
-    edges: 0,
+const COMMAND_LINE = {
+  bench: 'bench/ws',
+  usage:
+    'node bench/ws.ts [--clients 100] [--duration 20] [--source synthetic|demo] [--rate 2] [--points 20] [--edges N]',
+};
+
+function readArgs(): Args {
+  const { values } = benchArgs(COMMAND_LINE, {
+    clients: { type: 'string' },
+    duration: { type: 'string' },
+    source: { type: 'string' },
+    rate: { type: 'string' },
+    points: { type: 'string' },
+    edges: { type: 'string' },
+  });
+  const source = values.source ?? 'synthetic';
+  if (source !== 'demo' && source !== 'synthetic')
+    usageFail(COMMAND_LINE, `--source is synthetic or demo, not "${source}"`);
+  return {
+    clients: numberArg(COMMAND_LINE, 'clients', values.clients, 100, { above: true, whole: true }),
+    duration: numberArg(COMMAND_LINE, 'duration', values.duration, 20, { above: true }),
+    source,
+    rate: numberArg(COMMAND_LINE, 'rate', values.rate, 2, { above: true }),
+    points: numberArg(COMMAND_LINE, 'points', values.points, 20, { above: true }),
+    edges: numberArg(COMMAND_LINE, 'edges', values.edges, 0, { whole: true }),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [name, inline] = arg.split('=', 2);
-    const value = inline ?? argv[++i];
-    const number = Number(value);
-    switch (name) {
-      case '--clients':
-      case '--duration':
-      case '--rate':
-      case '--points':
-        if (!Number.isFinite(number) || number <= 0) fail(`${name} needs a positive number, not "${value}"`);
-        if (name === '--clients' && !Number.isInteger(number))
-          fail(`--clients needs a whole number, not "${value}"`);
-        args[name.slice(2) as 'clients' | 'duration' | 'rate' | 'points'] = number;
-        break;
-      case '--edges':
-        if (!Number.isInteger(number) || number < 0) fail(`--edges needs a whole number, not "${value}"`);
-        args.edges = number;
-        break;
-      case '--source':
-        if (value !== 'demo' && value !== 'synthetic') fail(`--source is synthetic or demo, not "${value}"`);
-        args.source = value as Args['source'];
-        break;
-      default:
-        fail(`unknown argument ${arg}`);
-    }
-  }
-  return args;
 }
 
 function fail(message: string): never {
@@ -177,7 +167,7 @@ const mb = (bytes: number) => bytes / 1024 / 1024;
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs();
   const source = await makeSource(args);
   const app = await buildApp({
     feed: source.feed,
