@@ -12,7 +12,7 @@
 //      in which the node's mempool moved (polling), until a ZMQ message or a reconnect ends it.
 
 import type { RpcClient } from './rpc-client.ts';
-import { RpcError } from './rpc-errors.ts';
+import { RpcError, RpcTransportError, type TransportKind } from './rpc-errors.ts';
 
 /** How often the node is asked whether it answers; with the timeout below it bounds the detection time. */
 const LIVENESS_INTERVAL_MS = 2000;
@@ -29,6 +29,9 @@ const LIVENESS_TIMEOUT_MS = 5000;
 export const MEMPOOL_CHECK_MS = 10_000;
 /** A change seen by RPC may have its announcement on the way: wait this long for it before calling ZMQ quiet. */
 const ANNOUNCE_GRACE_MS = 2000;
+
+/** Transport failures in which the node did answer (with an HTTP refusal): it is alive. */
+const ANSWERS = new Set<TransportKind>(['auth', 'forbidden', 'busy']);
 
 /** The node's state at one instant, as read over RPC. */
 export interface NodeSnapshotMark {
@@ -160,8 +163,10 @@ export class NodeWatch {
       });
       this.answered(true);
     } catch (error) {
-      // An RPC error is an answer (a node warming up says so); anything else is silence.
-      if (error instanceof RpcError) this.answered(false);
+      // An RPC error is an answer (a node warming up says so), and so is a refusal (credentials,
+      // rpcwhitelist, a full work queue): the node is there. Anything else is silence.
+      if (error instanceof RpcError || (error instanceof RpcTransportError && ANSWERS.has(error.kind)))
+        this.answered(false);
       else this.unanswered(sentAt, error);
     } finally {
       this.livenessRunning = false;

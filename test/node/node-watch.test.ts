@@ -14,6 +14,8 @@ class ScriptedNode {
   sequence = 5;
   tip = 'aa';
   hung = false;
+  /** Answer every call with this HTTP-level refusal (rpcwhitelist, credentials). */
+  refusing: RpcTransportError | null = null;
   readonly calls: string[] = [];
   readonly endpoint = '127.0.0.1:18443';
 
@@ -27,6 +29,7 @@ class ScriptedNode {
         `the node at ${this.endpoint} did not answer ${method} within ${(options.timeoutMs ?? 1_000) / 1000} s`,
       );
     }
+    if (this.refusing) throw this.refusing;
     if (method === 'getrawmempool') return { txids: [], mempool_sequence: this.sequence } as T;
     if (method === 'getbestblockhash') return this.tip as T;
     return {} as T;
@@ -96,6 +99,23 @@ describe('node watch', () => {
       state.log.join('\n'),
       /the node does not answer RPC \(.*\); waiting for it\n.*the node answers RPC again after \d+ s/,
     );
+  });
+
+  it('does not call a node that refuses (rpcwhitelist, credentials) a node that does not answer', async (t) => {
+    const node = new ScriptedNode();
+    node.refusing = new RpcTransportError('forbidden', node.endpoint, 'refused');
+    const { watch } = setup(node);
+    watch.start();
+    t.after(() => watch.stop());
+    await waitFor(() => node.calls.length, { what: 'a few checks', timeoutMs: 2_000, until: (n) => n >= 3 });
+    assert.equal(watch.report().rpcAnswering, true);
+    node.refusing = null;
+    node.hung = true;
+    await waitFor(() => watch.report().rpcAnswering, {
+      what: 'a hung node reported (the test can fail)',
+      timeoutMs: 2_000,
+      until: (a) => !a,
+    });
   });
 
   it('finds ZMQ quiet while the mempool moves, polls, and clears when ZMQ speaks', async (t) => {
