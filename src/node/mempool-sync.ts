@@ -70,6 +70,13 @@ const ZMQ_CONNECT_TIMEOUT_MS = 5000;
 const FETCH_BATCH_SIZE = 500;
 /** Requests in flight while filling the window: the node answers RPC with 4 threads by default. */
 const FETCH_CONCURRENCY = 3;
+/**
+ * Up to this many transactions new to the window (and fewer than half the mempool), a resync asks
+ * getmempoolentry for each one's first-seen time (a few hundred bytes each); more, or a start,
+ * take one verbose getrawmempool, which lists the whole mempool (tens of MB on mainnet) in one
+ * round trip. So the resyncs of polling (ZMQ quiet), which see seconds of new transactions, stay small.
+ */
+const FIRST_SEEN_BY_ENTRY_MAX = 1000;
 /** Never walk back further than this many blocks for the window's span (regtest blocks may share one timestamp). */
 const MAX_SPAN_BLOCKS = 2000;
 
@@ -307,23 +314,24 @@ export class MempoolSync {
     this.tracker.beginResync();
 
     // The txids first, with the mempool sequence number taken at the same instant: events up to it
-    // are in this snapshot, later ones are replayed on top. Fetching the bodies starts while the
-    // node builds the verbose listing with the first-seen times.
+    // are in this snapshot, later ones are replayed on top. The bodies and first-seen times of the
+    // transactions new to the window are fetched side by side.
     const listing = await rpc.call<{ txids: string[]; mempool_sequence: number }>('getrawmempool', [
       false,
       true,
     ]);
     const cutoff = now() - windowSeconds;
+    const fresh = listing.txids.filter((txid) => !this.tracker.has(txid));
     const [times, bodies, { tip, blocks }] = await Promise.all([
-      rpc.call<Record<string, { time: number }>>('getrawmempool', [true]),
-      this.fetchTransactions(listing.txids.filter((txid) => !this.tracker.has(txid))),
+      this.firstSeenTimes(fresh, listing.txids.length),
+      this.fetchTransactions(fresh),
       this.blocksInSpan(cutoff),
     ]);
 
     const entries: SnapshotEntry[] = [];
     for (const txid of listing.txids) {
       // A transaction gone before the verbose listing has its R among the buffered events.
-      const firstSeen = this.tracker.firstSeen(txid) ?? times[txid]?.time ?? now();
+      const firstSeen = this.tracker.firstSeen(txid) ?? times.get(txid) ?? now();
       if (firstSeen < cutoff) continue;
       entries.push({ txid, firstSeen, mined: false, tx: bodies.get(txid) });
     }
@@ -353,6 +361,34 @@ export class MempoolSync {
     );
     if (this.listener?.connected) sink.setConnection(true, null);
     else sink.setConnection(false, "waiting for the node's ZMQ notifications…");
+  }
+
+  /**
+   * When the node first saw each of `txids` (Unix seconds), of a mempool of `mempoolSize`; txids
+   * gone meanwhile are absent. A few come from getmempoolentry calls; many, or most of the mempool
+   * (a start), from one verbose listing.
+   */
+  private async firstSeenTimes(txids: readonly string[], mempoolSize: number): Promise<Map<string, number>> {
+    const { rpc } = this.options;
+    const out = new Map<string, number>();
+    if (txids.length > FIRST_SEEN_BY_ENTRY_MAX || txids.length * 2 > mempoolSize) {
+      const all = await rpc.call<Record<string, { time: number }>>('getrawmempool', [true]);
+      for (const txid of txids) {
+        const time = all[txid]?.time;
+        if (time !== undefined) out.set(txid, time);
+      }
+      return out;
+    }
+    if (txids.length === 0) return out;
+    const entries = await rpc.batch<{ time: number }>(
+      txids.map((txid) => ({ method: 'getmempoolentry', params: [txid] })),
+    );
+    for (let i = 0; i < txids.length; i++) {
+      const entry = entries[i];
+      if (entry.ok) out.set(txids[i], entry.value.time);
+      else if (entry.error.code !== RPC_CODE.invalidAddressOrKey) throw entry.error;
+    }
+    return out;
   }
 
   /**
