@@ -23,10 +23,10 @@ const LIVENESS_INTERVAL_MS = 2000;
 const LIVENESS_TIMEOUT_MS = 5000;
 /**
  * ZMQ silent this long makes a check of the node's mempool: mainnet announces a transaction every
- * second or so, so there it costs nothing; on a quiet node, three checks (baseline, change, one
- * more moment of silence) still find a stopped feed well within the promised minute.
+ * second or so, so there it costs nothing; and at most three checks (silence seen, baseline, change)
+ * plus the grace below, about 32 s, find ZMQ quiet: well within the promised minute.
  */
-export const MEMPOOL_CHECK_MS = 10_000;
+const MEMPOOL_CHECK_MS = 10_000;
 /** A change seen by RPC may have its announcement on the way: wait this long for it before calling ZMQ quiet. */
 const ANNOUNCE_GRACE_MS = 2000;
 
