@@ -90,6 +90,23 @@ export interface FeedHealth {
   counters: Record<string, number>;
   /** The live estimate's seed and the last cold check. */
   seed: SeedReport;
+  /** The node side's own checks (node sources only). */
+  node?: NodeLinkHealth;
+  /** Problems the source found itself, one sentence each that a user can act on (added to /health's). */
+  problems?: string[];
+}
+
+/** What a node source's periodic checks say about the node (see src/node/node-watch.ts). */
+export interface NodeLinkHealth {
+  /** False while the node does not answer RPC (its liveness check times out or is refused). */
+  rpcAnswering: boolean;
+  /** Seconds since the node last answered that check; null before the first answer. */
+  lastRpcAnswerAgeSeconds: number | null;
+  /**
+   * Seconds since the last ZMQ message, while ZMQ is silent although the node's mempool changed
+   * (the window is then kept in step by polling RPC); null while ZMQ keeps up.
+   */
+  zmqQuietSeconds: number | null;
 }
 
 /**

@@ -6,7 +6,8 @@
 // window does not already hold (batched `getrawtransaction`) and the blocks mined in the window's
 // span; the buffered events newer than the snapshot are replayed on top — so nothing is lost and
 // nothing is counted twice. While the node is down it retries every half second and says so in
-// the feed's health.
+// the feed's health. A NodeWatch checks meanwhile that the node answers RPC and that ZMQ keeps up
+// with its mempool, and resynchronises by polling while ZMQ is quiet.
 
 import { readBlock } from '../bitcoin/block.ts';
 import { ParseError } from '../bitcoin/parse-error.ts';
@@ -15,6 +16,7 @@ import { UserError } from '../errors.ts';
 import type { BlockSource } from './block-source.ts';
 import { MempoolTracker, type SnapshotEntry, type TrackedBlock, type WindowSink } from './mempool-tracker.ts';
 import type { ZmqEndpoints } from './node-config.ts';
+import { type NodeLinkReport, type NodeSnapshotMark, NodeWatch } from './node-watch.ts';
 import type { RpcClient } from './rpc-client.ts';
 import { isWarmingUp, RPC_CODE, type RpcError, RpcTransportError } from './rpc-errors.ts';
 import { parseSequenceEvent } from './sequence-event.ts';
@@ -35,6 +37,8 @@ export interface MempoolSyncOptions {
   windowSeconds: number;
   /** The chain changed: a block was connected (after the tracker has seen it) or disconnected. */
   onChainChange?: () => void;
+  /** The node answers RPC again after it did not (a hang, a restart): work that failed meanwhile may be redone. */
+  onNodeBack?: () => void;
   /** A block was connected; it comes with its parsed transactions. */
   onBlock?: (block: TrackedBlock) => void;
   /** Progress and trouble lines for the operator ("window synchronised with the node in 120 ms: …"). Never secrets. */
@@ -66,6 +70,13 @@ const ZMQ_CONNECT_TIMEOUT_MS = 5000;
 const FETCH_BATCH_SIZE = 500;
 /** Requests in flight while filling the window: the node answers RPC with 4 threads by default. */
 const FETCH_CONCURRENCY = 3;
+/**
+ * Up to this many transactions new to the window (and fewer than half the mempool), a resync asks
+ * getmempoolentry for each one's first-seen time (a few hundred bytes each); more, or a start,
+ * take one verbose getrawmempool, which lists the whole mempool (tens of MB on mainnet) in one
+ * round trip. So the resyncs of polling (ZMQ quiet), which see seconds of new transactions, stay small.
+ */
+const FIRST_SEEN_BY_ENTRY_MAX = 1000;
 /** Never walk back further than this many blocks for the window's span (regtest blocks may share one timestamp). */
 const MAX_SPAN_BLOCKS = 2000;
 
@@ -81,6 +92,11 @@ export class MempoolSync {
   private fetchingOverdue = false;
   private lastResyncAt: number | null = null;
   private readonly blockTxids = new Map<string, { time: number; txids: string[] }>();
+  private watch: NodeWatch | null = null;
+  /** performance.now() of the last ZMQ message or (re)connection. */
+  private lastSignMs: number | null = null;
+  /** The node's mempool sequence and tip at the last completed resync. */
+  private lastSnapshot: NodeSnapshotMark | null = null;
   /** Resolves the first time every ZMQ socket has connected. */
   private zmqReady: Promise<void>;
   private markZmqReady: () => void = () => {};
@@ -152,10 +168,31 @@ export class MempoolSync {
     await this.runResyncs();
     this.housekeeping = setInterval(() => this.houseKeep(), HOUSEKEEPING_MS);
     this.housekeeping.unref?.();
+    this.watch = new NodeWatch({
+      rpc: this.options.rpc,
+      lastMessageMs: () => this.lastSignMs,
+      zmqConnected: () => this.connected,
+      expectedSequence: () => this.tracker.expectedMempoolSequence,
+      lastSnapshot: () => this.lastSnapshot,
+      resyncing: () => this.resyncRunning !== null || this.resyncWanted,
+      resync: () => {
+        this.requestResync();
+        return this.runResyncs();
+      },
+      log: (line) => this.log(line),
+      onAnswerAgain: () => this.options.onNodeBack?.(),
+    });
+    this.watch.start();
+  }
+
+  /** The node side's health: does it answer RPC, does ZMQ keep up (null before start). */
+  linkReport(): NodeLinkReport | null {
+    return this.watch?.report() ?? null;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.watch?.stop();
     if (this.housekeeping) clearInterval(this.housekeeping);
     this.housekeeping = null;
     await this.listener?.close();
@@ -175,6 +212,8 @@ export class MempoolSync {
   handleMessage(message: ZmqMessage): void {
     const { sink } = this.options;
     sink.noteMessage();
+    this.lastSignMs = performance.now();
+    this.watch?.heard('ZMQ messages from the node again');
     try {
       if (message.topic === 'rawtx') {
         this.tracker.rawTransaction(parseTransaction(message.body));
@@ -233,6 +272,8 @@ export class MempoolSync {
       this.tracker.beginResync();
       return;
     }
+    this.lastSignMs = performance.now();
+    this.watch?.heard('ZMQ reconnected');
     if (this.everConnected) {
       sink.count('zmq_reconnects');
       this.log('ZMQ reconnected; resynchronising');
@@ -273,23 +314,24 @@ export class MempoolSync {
     this.tracker.beginResync();
 
     // The txids first, with the mempool sequence number taken at the same instant: events up to it
-    // are in this snapshot, later ones are replayed on top. Fetching the bodies starts while the
-    // node builds the verbose listing with the first-seen times.
+    // are in this snapshot, later ones are replayed on top. The bodies and first-seen times of the
+    // transactions new to the window are fetched side by side.
     const listing = await rpc.call<{ txids: string[]; mempool_sequence: number }>('getrawmempool', [
       false,
       true,
     ]);
     const cutoff = now() - windowSeconds;
-    const [times, bodies, blocks] = await Promise.all([
-      rpc.call<Record<string, { time: number }>>('getrawmempool', [true]),
-      this.fetchTransactions(listing.txids.filter((txid) => !this.tracker.has(txid))),
+    const fresh = listing.txids.filter((txid) => !this.tracker.has(txid));
+    const [times, bodies, { tip, blocks }] = await Promise.all([
+      this.firstSeenTimes(fresh, listing.txids.length),
+      this.fetchTransactions(fresh),
       this.blocksInSpan(cutoff),
     ]);
 
     const entries: SnapshotEntry[] = [];
     for (const txid of listing.txids) {
       // A transaction gone before the verbose listing has its R among the buffered events.
-      const firstSeen = this.tracker.firstSeen(txid) ?? times[txid]?.time ?? now();
+      const firstSeen = this.tracker.firstSeen(txid) ?? times.get(txid) ?? now();
       if (firstSeen < cutoff) continue;
       entries.push({ txid, firstSeen, mined: false, tx: bodies.get(txid) });
     }
@@ -308,6 +350,10 @@ export class MempoolSync {
 
     const result = this.tracker.finishResync(entries, BigInt(listing.mempool_sequence));
     this.lastResyncAt = now();
+    const tipMoved = this.lastSnapshot !== null && this.lastSnapshot.tip !== tip;
+    this.lastSnapshot = { sequence: BigInt(listing.mempool_sequence), tip, atMs: started };
+    // Blocks that came while ZMQ was silent or down were announced to no one: the chain changed.
+    if (tipMoved) this.options.onChainChange?.();
     sink.count('resyncs');
     const ms = Math.round(performance.now() - started);
     this.log(
@@ -318,14 +364,43 @@ export class MempoolSync {
   }
 
   /**
+   * When the node first saw each of `txids` (Unix seconds), of a mempool of `mempoolSize`; txids
+   * gone meanwhile are absent. A few come from getmempoolentry calls; many, or most of the mempool
+   * (a start), from one verbose listing.
+   */
+  private async firstSeenTimes(txids: readonly string[], mempoolSize: number): Promise<Map<string, number>> {
+    const { rpc } = this.options;
+    const out = new Map<string, number>();
+    if (txids.length > FIRST_SEEN_BY_ENTRY_MAX || txids.length * 2 > mempoolSize) {
+      const all = await rpc.call<Record<string, { time: number }>>('getrawmempool', [true]);
+      for (const txid of txids) {
+        const time = all[txid]?.time;
+        if (time !== undefined) out.set(txid, time);
+      }
+      return out;
+    }
+    if (txids.length === 0) return out;
+    const entries = await rpc.batch<{ time: number }>(
+      txids.map((txid) => ({ method: 'getmempoolentry', params: [txid] })),
+    );
+    for (let i = 0; i < txids.length; i++) {
+      const entry = entries[i];
+      if (entry.ok) out.set(txids[i], entry.value.time);
+      else if (entry.error.code !== RPC_CODE.invalidAddressOrKey) throw entry.error;
+    }
+    return out;
+  }
+
+  /**
    * The blocks mined since `cutoff`, newest first: from the tip back while the header time is in
    * the span. Blocks whose transactions the tracker already holds are not downloaded again.
    */
-  private async blocksInSpan(cutoff: number): Promise<SpanBlock[]> {
+  private async blocksInSpan(cutoff: number): Promise<{ tip: string; blocks: SpanBlock[] }> {
     const { rpc, blocks: source } = this.options;
     // Headers first (small), newest to oldest while in the span; then the blocks not already known.
     const infos: { hash: string; time: number }[] = [];
-    let hash: string | null = await rpc.call<string>('getbestblockhash');
+    const tip = await rpc.call<string>('getbestblockhash');
+    let hash: string | null = tip;
     while (hash !== null && infos.length < MAX_SPAN_BLOCKS) {
       const info = await source.info(hash);
       if (info === null || info.time < cutoff) break;
@@ -354,7 +429,7 @@ export class MempoolSync {
         transactions: tracked.transactions,
       });
     }
-    return infos.map((i) => out.get(i.hash)).filter((b): b is SpanBlock => b !== undefined);
+    return { tip, blocks: infos.map((i) => out.get(i.hash)).filter((b): b is SpanBlock => b !== undefined) };
   }
 
   private rememberBlock(block: TrackedBlock): void {

@@ -75,6 +75,11 @@ export class MempoolTracker {
    * counts the removals of mined transactions without announcing them).
    */
   private nextMempoolSequence: bigint | null = null;
+  /**
+   * The mempool sequence of the last snapshot: A/R events below it are already in the window (late
+   * messages from a link that stalled while the window was resynchronised by polling), so skipped.
+   */
+  private snapshotSequence: bigint | null = null;
   private readonly sink: WindowSink;
   private readonly now: () => number;
   private readonly windowSeconds: number;
@@ -105,6 +110,11 @@ export class MempoolTracker {
 
   get resyncing(): boolean {
     return this.buffer !== null;
+  }
+
+  /** The mempool sequence number the node's next A or R will carry, when known (see nextMempoolSequence). */
+  get expectedMempoolSequence(): bigint | null {
+    return this.nextMempoolSequence;
   }
 
   // ---- live events ------------------------------------------------------------------------------
@@ -214,6 +224,7 @@ export class MempoolTracker {
     const buffered = this.buffer ?? [];
     this.buffer = null;
     this.nextMempoolSequence = mempoolSequence;
+    this.snapshotSequence = mempoolSequence;
     for (const item of buffered) {
       if (item.kind === 'rawtx') this.applyRawTransaction(item.tx, item.at);
       else if (item.kind === 'block') this.applyBlock(item.block, item.at);
@@ -260,6 +271,7 @@ export class MempoolTracker {
 
   private applySequence(event: SequenceEvent, at: number): void {
     if (event.kind === 'added' || event.kind === 'removed') {
+      if (this.snapshotSequence !== null && event.mempoolSequence < this.snapshotSequence) return;
       const expected = this.nextMempoolSequence;
       // Only an A can prove a loss: an R may follow unannounced removals of a block being connected.
       if (event.kind === 'added' && expected !== null && event.mempoolSequence > expected) {

@@ -5,6 +5,7 @@
 // `windowSeconds`), then keeps it in step (MempoolSync); the confirmed-block window price (last
 // 144 blocks) is computed in the background, shown, and seeds the live estimate when confident.
 
+import type { FeedHealth } from '../live/feed.ts';
 import { OrchestratedFeed } from '../live/orchestrated-feed.ts';
 import { Orchestrator, type StartSeed } from '../live/orchestrator.ts';
 import { MIN_SEED_CONFIDENCE } from '../oracle/seed-price.ts';
@@ -134,6 +135,8 @@ export class NodeFeed extends OrchestratedFeed {
       now,
       windowSeconds,
       onChainChange: () => this.refreshBlockWindow(),
+      // A block-window fill the node let time out meanwhile is done again.
+      onNodeBack: () => this.refreshBlockWindow(),
       onBlock: (block) => this.priceNewBlock(block),
       log: this.status,
       zmq: options.zmq,
@@ -193,6 +196,27 @@ export class NodeFeed extends OrchestratedFeed {
         `could not price the last ${this.blockWindow?.blocks} blocks: ${error instanceof Error ? error.message : String(error)}`,
       );
     });
+  }
+
+  /**
+   * The orchestrator's health with the node watch's findings: a node that does not answer RPC is
+   * not connected, and its sentence (or ZMQ being quiet) comes first in `detail` and in `problems`.
+   */
+  override health(): FeedHealth {
+    const base = this.orchestrator.health();
+    const link = this.sync.linkReport();
+    if (link === null) return base;
+    return {
+      ...base,
+      connected: base.connected && link.rpcAnswering,
+      detail: link.problems[0] ?? base.detail,
+      node: {
+        rpcAnswering: link.rpcAnswering,
+        lastRpcAnswerAgeSeconds: link.lastRpcAnswerAgeSeconds,
+        zmqQuietSeconds: link.zmqQuietSeconds,
+      },
+      problems: link.problems,
+    };
   }
 
   /** Txids the mempool tracker holds (mempool + mined in the window's span). */

@@ -17,6 +17,17 @@ export interface RpcCall {
 
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: RpcError };
 
+/** Per-call settings: a shorter timeout, and a connection of its own (for health checks). */
+export interface CallOptions {
+  /** Instead of the client's timeout. */
+  timeoutMs?: number;
+  /**
+   * Send on the client's separate check connection, so the call never waits behind batches for a
+   * free socket: its timeout then measures the node, not our own queue.
+   */
+  ownConnection?: boolean;
+}
+
 export interface RpcClientOptions {
   host: string;
   port: number;
@@ -48,6 +59,8 @@ export class RpcClient {
   readonly endpoint: string;
   private readonly options: Required<RpcClientOptions>;
   private readonly agent: http.Agent;
+  /** One kept-alive connection for `ownConnection` calls (health checks), apart from the busy ones. */
+  private readonly checkAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   private credentials: Promise<RpcCredentials> | null = null;
   private nextId = 1;
 
@@ -63,11 +76,12 @@ export class RpcClient {
   }
 
   /** One call; throws RpcError when the node answers with an error, RpcTransportError when it does not answer. */
-  async call<T>(method: string, params: unknown[] = []): Promise<T> {
+  async call<T>(method: string, params: unknown[] = [], options: CallOptions = {}): Promise<T> {
     const id = this.nextId++;
     const reply = (await this.post(
       JSON.stringify({ jsonrpc: '1.0', id, method, params }),
       method,
+      options,
     )) as JsonRpcReply;
     if (Array.isArray(reply) || typeof reply !== 'object' || reply === null) {
       throw new RpcTransportError(
@@ -185,6 +199,7 @@ export class RpcClient {
   /** Closes the kept-alive connections. */
   close(): void {
     this.agent.destroy();
+    this.checkAgent.destroy();
   }
 
   /** Forget cached credentials (the node restarted and wrote a new cookie). */
@@ -192,8 +207,8 @@ export class RpcClient {
     this.credentials = null;
   }
 
-  private async post(body: string, what: string): Promise<unknown> {
-    return (await this.postReading(body, what, textReader)).value;
+  private async post(body: string, what: string, options: CallOptions = {}): Promise<unknown> {
+    return (await this.postReading(body, what, textReader, options)).value;
   }
 
   /** Sends `body`, reads the reply with `reader`; the reply's JSON (`value`) beside what the reader decoded. */
@@ -201,12 +216,13 @@ export class RpcClient {
     body: string,
     what: string,
     reader: (expected: number) => BodyReader,
+    options: CallOptions = {},
   ): Promise<HexReply & { value: unknown }> {
     let reauthenticated = false;
     let resent = false;
     for (let attempt = 0; ; attempt++) {
       const credentials = await this.currentCredentials();
-      const response = await this.request(body, credentials, what, reader);
+      const response = await this.request(body, credentials, what, reader, options);
       if (response.status === STALE_CONNECTION && !resent) {
         resent = true;
         continue;
@@ -270,8 +286,10 @@ export class RpcClient {
     credentials: RpcCredentials,
     what: string,
     reader: (expected: number) => BodyReader,
+    options: CallOptions,
   ): Promise<{ status: number; body: HexReply }> {
-    const { host, port, timeoutMs } = this.options;
+    const { host, port } = this.options;
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     const auth = Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64');
     return new Promise((resolve, reject) => {
       const req = http.request({
@@ -279,7 +297,7 @@ export class RpcClient {
         port,
         method: 'POST',
         path: '/',
-        agent: this.agent,
+        agent: options.ownConnection ? this.checkAgent : this.agent,
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),

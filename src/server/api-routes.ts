@@ -32,6 +32,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       const detail = feed.health().detail;
       throw new ApiError(503, 'no_estimate', `no estimate yet: ${detail ?? 'the source is starting'}`);
     }
+    // The last price stays served while the source is in trouble: with its age and why it may be stale.
+    const health = feed.health();
     return {
       price: state.price === null ? null : round(state.price, 2),
       confidence: round(state.confidence, 4),
@@ -40,6 +42,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       source: state.source,
       timestamp: round(state.timestamp, 3),
       estimate_ms: round(state.estimateMs, 3),
+      age_seconds: health.lastEstimateAgeSeconds === null ? null : round(health.lastEstimateAgeSeconds, 3),
+      warning: health.problems?.[0] ?? (health.connected ? null : health.detail),
       stats: state.stats,
     };
   });

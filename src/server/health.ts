@@ -52,6 +52,15 @@ export interface HealthBody {
   cold_check: { checked_at: number; price: number | null; confidence: number } | null;
   /** Resident memory and the longest event-loop stall of the last minute; null when not measured. */
   process: { rss_bytes: number; max_rss_bytes: number | null; event_loop_stall_seconds: number } | null;
+  /**
+   * The node's own checks (node sources only): does it answer RPC, and is ZMQ silent while its
+   * mempool changes (`zmq_quiet_seconds`, null while ZMQ keeps up).
+   */
+  node_link?: {
+    rpc_answering: boolean;
+    last_rpc_answer_age_seconds: number | null;
+    zmq_quiet_seconds: number | null;
+  };
   /** Why the status is "unhealthy"; empty when healthy. */
   problems: string[];
 }
@@ -72,6 +81,7 @@ export function healthReport(
   if (estimateAge === null) problems.push('no estimate yet');
   else if (estimateAge > limits.maxEstimateAgeSeconds)
     problems.push(`last estimate is ${Math.round(estimateAge)} s old`);
+  problems.push(...(health.problems ?? []));
   if (proc !== null) {
     const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
     if (limits.maxRssBytes !== null && proc.rssBytes > limits.maxRssBytes)
@@ -113,6 +123,15 @@ export function healthReport(
               max_rss_bytes: limits.maxRssBytes,
               event_loop_stall_seconds: roundAge(proc.eventLoopStallSeconds) ?? 0,
             },
+      ...(health.node === undefined
+        ? {}
+        : {
+            node_link: {
+              rpc_answering: health.node.rpcAnswering,
+              last_rpc_answer_age_seconds: roundAge(health.node.lastRpcAnswerAgeSeconds),
+              zmq_quiet_seconds: roundAge(health.node.zmqQuietSeconds),
+            },
+          }),
       problems,
     },
   };

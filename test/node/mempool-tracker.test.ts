@@ -156,6 +156,31 @@ describe('mempool sequence numbers', () => {
     assert.deepEqual(gaps, [[8n, 10n]], 'A #8 and #9 were lost');
   });
 
+  it("skips late A/R events older than the last snapshot (a stalled link's backlog after polling)", () => {
+    const sink = new FakeSink();
+    const gaps: bigint[] = [];
+    const tracker = new MempoolTracker(sink, {
+      now: () => 1,
+      windowSeconds: 3600,
+      onMempoolSequenceGap: (_e, got) => gaps.push(got),
+    });
+    // The window was synchronised by polling up to mempool sequence 10: m left, n is in.
+    tracker.finishResync([{ txid: 'n', firstSeen: 1, mined: false, tx: tx('n') }], 10n);
+    assert.equal(tracker.expectedMempoolSequence, 10n);
+    // The stalled link then delivers what it held back: m came (#3) and left (#6), n came (#8).
+    tracker.rawTransaction(tx('m'));
+    tracker.sequence(a('m', 3n));
+    tracker.sequence(r('m', 6n));
+    tracker.sequence(a('n', 8n));
+    assert.deepEqual([...sink.window.keys()], ['n'], 'the late events changed nothing');
+    assert.equal(tracker.expectedMempoolSequence, 10n);
+    tracker.rawTransaction(tx('o'));
+    tracker.sequence(a('o', 10n));
+    assert.deepEqual([...sink.window.keys()].sort(), ['n', 'o']);
+    assert.equal(tracker.expectedMempoolSequence, 11n);
+    assert.deepEqual(gaps, [], 'no resync for numbers the snapshot had passed already');
+  });
+
   it('does not call an R after unannounced block removals, or the first A after a block, a gap', () => {
     const sink = new FakeSink();
     const gaps: bigint[] = [];

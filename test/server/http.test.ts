@@ -51,6 +51,31 @@ describe('/health', () => {
     ]);
   });
 
+  test("adds the node's own problems and checks (a node that does not answer, ZMQ quiet)", async () => {
+    const { app, feed } = await build({}, new FakeFeed({ source: 'node' }));
+    feed.emit(numberedPoints(1, 3));
+    const quiet =
+      'no ZMQ messages from the node for 70 s while its mempool changed; the window is kept in step by polling the node over RPC every 10 s';
+    feed.healthValue = {
+      ...feed.healthValue,
+      node: { rpcAnswering: true, lastRpcAnswerAgeSeconds: 1.23456, zmqQuietSeconds: 70.0004 },
+      problems: [quiet],
+    };
+    const res = await app.inject({ url: '/health' });
+    assert.equal(res.statusCode, 503);
+    const body = json(res.body);
+    assert.deepEqual(body.problems, [quiet]);
+    assert.deepEqual(body.node, { connected: true }, 'node stays as it was; the checks come beside it');
+    assert.deepEqual(body.node_link, {
+      rpc_answering: true,
+      last_rpc_answer_age_seconds: 1.235,
+      zmq_quiet_seconds: 70,
+    });
+    feed.healthValue = { ...feed.healthValue, node: undefined, problems: undefined };
+    assert.equal((await app.inject({ url: '/health' })).statusCode, 200);
+    assert.ok(!('node_link' in json((await app.inject({ url: '/health' })).body)));
+  });
+
   test('stays open when a token is set, and shows no secret', async () => {
     const { app, feed } = await build({ token: 'hunter2hunter2' });
     feed.emit([]);
@@ -85,6 +110,35 @@ describe('/api/v1/price', () => {
       uptime_seconds: 12,
     });
     assert.equal(typeof body.timestamp, 'number');
+    assert.equal(body.age_seconds, 0);
+    assert.equal(body.warning, null);
+  });
+
+  test('keeps serving the last price while the source is in trouble, with its age and why', async () => {
+    const { app, feed } = await build({}, new FakeFeed({ source: 'node' }));
+    feed.emit([], { price: 64_321.5, confidence: 0.9 });
+    const trouble = 'the node does not answer: no RPC reply from 127.0.0.1:8332 for 8 s (…)';
+    feed.healthValue = {
+      ...feed.healthValue,
+      connected: false,
+      lastEstimateAgeSeconds: 42.00049,
+      detail: trouble,
+      problems: [trouble],
+    };
+    const body = json((await app.inject({ url: '/api/v1/price' })).body);
+    assert.equal(body.price, 64_321.5);
+    assert.equal(body.age_seconds, 42);
+    assert.equal(body.warning, trouble);
+    feed.healthValue = {
+      ...feed.healthValue,
+      detail: 'lost the ZMQ connection; reconnecting…',
+      problems: [],
+    };
+    assert.equal(
+      json((await app.inject({ url: '/api/v1/price' })).body).warning,
+      'lost the ZMQ connection; reconnecting…',
+      'without a problem of its own, a disconnected source gives its detail',
+    );
   });
 
   test('503 with a sentence before the first estimate', async () => {

@@ -6,7 +6,7 @@
 // block files) and a newly mined block joins it.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -159,7 +159,8 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
     assert.match(output, /chain history: \d+ recent days current/);
   });
 
-  it('reports the node gone in /health and comes back with it', async () => {
+  it('reports the node gone in /health and comes back with it (a new cookie after kill -9)', async () => {
+    const cookieBefore = readFileSync(node.cookieFile, 'utf8');
     await node.kill9();
     await waitFor(
       'health to say the node is gone',
@@ -174,7 +175,10 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
       `cached or unavailable, got ${blockWhileDown.status}`,
     );
     await node.launch();
+    // The restarted node wrote a new cookie: serve must read it again by itself.
+    assert.notEqual(readFileSync(node.cookieFile, 'utf8'), cookieBefore);
     await waitFor('health to recover', async () => (await getJson(`${base}/health`)).status === 200, 15_000);
+    assert.match(output, /ZMQ reconnected; resynchronising/);
   });
 
   it('exits cleanly on SIGINT', async () => {
