@@ -70,18 +70,21 @@ export function healthReport(
   limits: HealthLimits,
   proc: ProcessHealth | null = null,
 ): { statusCode: 200 | 503; body: HealthBody } {
+  // The source's own sentences (a node that does not answer, ZMQ quiet) say what the generic
+  // connection and silence lines would, and more: those are then left out.
+  const sourceProblems = health.problems ?? [];
   const problems: string[] = [];
-  if (!health.connected)
+  if (!health.connected && sourceProblems.length === 0)
     problems.push(health.source === 'node' ? 'not connected to the node' : 'source stopped');
   const messageAge = health.lastMessageAgeSeconds;
-  if (messageAge !== null && messageAge > limits.maxMessageAgeSeconds) {
+  if (messageAge !== null && messageAge > limits.maxMessageAgeSeconds && sourceProblems.length === 0) {
     problems.push(`no message from the source for ${Math.round(messageAge)} s`);
   }
   const estimateAge = health.lastEstimateAgeSeconds;
   if (estimateAge === null) problems.push('no estimate yet');
   else if (estimateAge > limits.maxEstimateAgeSeconds)
     problems.push(`last estimate is ${Math.round(estimateAge)} s old`);
-  problems.push(...(health.problems ?? []));
+  problems.push(...sourceProblems);
   if (proc !== null) {
     const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MB`;
     if (limits.maxRssBytes !== null && proc.rssBytes > limits.maxRssBytes)

@@ -71,7 +71,23 @@ describe('/health', () => {
       last_rpc_answer_age_seconds: 1.235,
       zmq_quiet_seconds: 70,
     });
-    feed.healthValue = { ...feed.healthValue, node: undefined, problems: undefined };
+    // A node that does not answer: its own sentence stands for the generic connection and silence lines.
+    const hung = 'the node does not answer RPC for 6 s (…); the last price is still served, with its age';
+    feed.healthValue = {
+      ...feed.healthValue,
+      connected: false,
+      lastMessageAgeSeconds: 900,
+      node: { rpcAnswering: false, lastRpcAnswerAgeSeconds: 6, zmqQuietSeconds: null },
+      problems: [hung],
+    };
+    assert.deepEqual(json((await app.inject({ url: '/health' })).body).problems, [hung]);
+    feed.healthValue = {
+      ...feed.healthValue,
+      connected: true,
+      lastMessageAgeSeconds: 0,
+      node: undefined,
+      problems: undefined,
+    };
     assert.equal((await app.inject({ url: '/health' })).statusCode, 200);
     assert.ok(!('node_link' in json((await app.inject({ url: '/health' })).body)));
   });
