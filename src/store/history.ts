@@ -6,11 +6,12 @@
 // full-resolution estimates for a week, then one merged row per hour for years; block prices for a
 // year and more.
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { SourceKind } from '../live/feed.ts';
 import { ensureDataDir } from './data-dir.ts';
-import { type Database, DatabaseSync, type Statement } from './sqlite.ts';
+import { type Database, DatabaseSync, inTransaction, type Statement } from './sqlite.ts';
+import { storageProblem } from './storage.ts';
 
 /** Once a minute: fine enough for any chart of the past, 1,440 rows a day. */
 export const DEFAULT_INTERVAL_SECONDS = 60;
@@ -143,11 +144,20 @@ function openDatabase(path: string): Database {
       });
     }
     db.exec(SCHEMA);
-    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    // Written only when it changes: opening an existing history writes nothing (a full disk can still serve it).
+    if (version !== SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     return db;
   } catch (error) {
     db?.close();
     if (error instanceof UserError) throw error;
+    const storage = storageProblem(error, dirname(path));
+    if (storage !== null)
+      throw new UserError(`cannot open the history database ${path}: ${storage.message}`, {
+        hint:
+          storage.kind === 'full'
+            ? 'make room on that disk, or choose another directory with --data-dir DIR'
+            : 'make the directory writable, or choose another with --data-dir DIR',
+      });
     const detail = error instanceof Error ? error.message : String(error);
     throw new UserError(`cannot open the history database ${path}: ${detail}`, {
       hint: 'if the file is not a chainprice history, move it away; chainprice then starts a new one',
@@ -157,6 +167,8 @@ function openDatabase(path: string): Database {
 
 export class HistoryStore {
   readonly path: string;
+  /** The data directory that holds the file. */
+  readonly dir: string;
   readonly intervalSeconds: number;
   readonly retention: RetentionPolicy;
   private readonly db: Database;
@@ -178,6 +190,7 @@ export class HistoryStore {
 
   private constructor(path: string, options: HistoryStoreOptions) {
     this.path = path;
+    this.dir = dirname(path);
     this.intervalSeconds = positiveOption('interval', options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS);
     this.retention = {
       fullResolutionSeconds: positiveOption(
@@ -211,7 +224,8 @@ export class HistoryStore {
       time: number | null;
     };
     this.lastRecorded = newest.time ?? Number.NEGATIVE_INFINITY;
-    this.compact();
+    // A disk that refuses writes still serves the history it holds; the next estimate compacts.
+    this.compactIfRoom();
   }
 
   /** The open database, shared with the chain's price history tables (src/history/history-tables.ts). */
@@ -233,7 +247,7 @@ export class HistoryStore {
     const c = Math.min(1, Math.max(0, confidence));
     this.insertEstimate.run(timestamp, price, c, price, price);
     this.lastRecorded = timestamp;
-    if (timestamp >= this.lastCompacted + COMPACT_EVERY_SECONDS) this.compact();
+    if (timestamp >= this.lastCompacted + COMPACT_EVERY_SECONDS) this.compactIfRoom();
     return true;
   }
 
@@ -338,8 +352,7 @@ export class HistoryStore {
     const blockCutoff = now - this.retention.blockSeconds;
     let merged = 0;
     let deleted = 0;
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(this.db, () => {
       this.db
         .prepare(
           `INSERT INTO estimates (time, price, confidence, low, high, samples, resolution)
@@ -357,14 +370,19 @@ export class HistoryStore {
           .changes,
       );
       deleted += Number(this.db.prepare('DELETE FROM blocks WHERE time < ?').run(blockCutoff).changes);
-      this.db.exec('COMMIT');
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    });
     if (merged + deleted > 0) this.db.exec('PRAGMA incremental_vacuum');
     this.lastCompacted = this.lastRecorded > Number.NEGATIVE_INFINITY ? this.lastRecorded : now;
     return { merged, deleted };
+  }
+
+  /** Compacts, unless the disk refuses the writes: the estimate is kept, and the next one compacts. */
+  private compactIfRoom(): void {
+    try {
+      this.compact();
+    } catch (error) {
+      if (storageProblem(error, this.dir) === null) throw error;
+    }
   }
 
   /** Row counts, for tests and for a status line. */
