@@ -3,13 +3,13 @@
 // history (days and blocks) beside them — simulated for the demo, built and kept current from the
 // node's blocks otherwise. In: the serve options, the source, the store and its StorageWatch. Out:
 // the store, and functions that stop what they started. A disk that refuses the writes (full,
-// read-only) never stops the live price: estimates are tried again every few seconds (the ones in
-// between are counted as dropped), the chain history is retried until written.
+// read-only) never stops the live price: writes are tried again every few seconds — block prices
+// and the chain history until written, while estimates in between are counted as dropped.
 
 import type { HistoryTables } from '../history/history-tables.ts';
 import type { LiveUpdate } from '../live/feed.ts';
 import { memory } from '../runtime/memory-policy.ts';
-import type { HistoryStore } from '../store/history.ts';
+import type { HistoryStore, StoredBlockPrice } from '../store/history.ts';
 import type { StorageWatch } from '../store/storage.ts';
 import type { ServeOptions } from './serve-options.ts';
 import type { Source } from './serve-source.ts';
@@ -20,7 +20,17 @@ export async function openHistory(options: ServeOptions): Promise<HistoryStore |
   return HistoryStore.open({ dataDir: options.dataDir, source: options.demo ? 'demo' : 'node' });
 }
 
-/** Writes each live estimate and each new block into the store. Out: the function that stops it. */
+/** Block prices waiting for a disk that refuses writes: a week of blocks; older ones are given up on. */
+const MAX_PENDING_BLOCKS = 1_008;
+const ESTIMATES = 'estimates';
+const BLOCKS = 'blocks';
+
+/**
+ * Writes each live estimate and each new block into the store. While the disk refuses the writes,
+ * one attempt is made every retry period (on the next update): block prices wait in memory and
+ * are written then; an estimate is not kept (the history has a gap) and is counted as dropped.
+ * Out: the function that stops it.
+ */
 export function recordLive(
   store: HistoryStore,
   source: Source,
@@ -28,7 +38,8 @@ export function recordLive(
   storage: StorageWatch,
 ): () => void {
   let failed = false;
-  /** While the storage holds the estimates back: when to try again (ms), and the last estimate counted as dropped. */
+  const pending: StoredBlockPrice[] = [];
+  /** While the disk holds writes back: when to try again (ms), and the last estimate counted as dropped. */
   let nextTry = 0;
   let lastDropped = Number.NEGATIVE_INFINITY;
   const otherError = (error: unknown) => {
@@ -36,30 +47,48 @@ export function recordLive(
     if (!failed) status(`could not write the history (${(error as Error).message}); serving without it`);
     failed = true;
   };
-  const recordEstimate = (u: LiveUpdate) => {
-    const now = performance.now();
-    if (storage.holds('estimates') && now < nextTry) return;
+  const waiting = () => (storage.holds(ESTIMATES) || storage.holds(BLOCKS)) && performance.now() < nextTry;
+  /** Writes the waiting block prices; false when the disk refused. */
+  const writeBlocks = (): boolean => {
     try {
-      if (store.recordEstimate(u.state)) storage.wrote('estimates');
+      while (pending.length > 0) {
+        store.recordBlock(pending[0]);
+        pending.shift();
+      }
+      storage.wrote(BLOCKS);
+      return true;
+    } catch (error) {
+      if (storage.failed(BLOCKS, error) === null) {
+        pending.shift();
+        otherError(error);
+        return true;
+      }
+      nextTry = performance.now() + storage.retryMs;
+      return false;
+    }
+  };
+  const recordEstimate = (u: LiveUpdate) => {
+    if (waiting() || !writeBlocks()) return;
+    try {
+      if (store.recordEstimate(u.state)) storage.wrote(ESTIMATES);
     } catch (error) {
       // One estimate a recording interval is what the history would have kept: count those as dropped.
       const dropped = u.state.timestamp >= lastDropped + store.intervalSeconds;
-      if (storage.failed('estimates', error, dropped) === null) return otherError(error);
+      if (storage.failed(ESTIMATES, error, dropped) === null) return otherError(error);
       if (dropped) lastDropped = u.state.timestamp;
-      nextTry = now + storage.retryMs;
+      nextTry = performance.now() + storage.retryMs;
     }
   };
   const unsubscribers = [source.feed.onUpdate(recordEstimate)];
   if (source.onBlock)
     unsubscribers.push(
       source.onBlock((block) => {
-        try {
-          store.recordBlock(block);
-          storage.wrote('blocks');
-        } catch (error) {
-          // The chain history (retried until written) holds the same block's price.
-          if (storage.failed('blocks', error, true) === null) otherError(error);
+        pending.push(block);
+        if (pending.length > MAX_PENDING_BLOCKS) {
+          pending.shift();
+          storage.drop(BLOCKS);
         }
+        if (!waiting()) writeBlocks();
       }),
     );
   return () => {

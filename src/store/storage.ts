@@ -117,7 +117,7 @@ export class StorageWatch {
   failed(writer: string, error: unknown, dropped = false): StorageProblem | null {
     const problem = storageProblem(error, this.dir);
     if (problem === null) return null;
-    if (dropped) this.droppedBy.set(writer, (this.droppedBy.get(writer) ?? 0) + 1);
+    if (dropped) this.drop(writer);
     const before = this.problems();
     this.held.set(writer, problem);
     if (!before.includes(problem.message))
@@ -125,6 +125,11 @@ export class StorageWatch {
         `${problem.message}: the price history is not being written (the live price goes on; chainprice tries again every ${this.retryMs / 1000} s)`,
       );
     return problem;
+  }
+
+  /** Counts one write by `writer` given up on (without a problem of its own: a queue that overflowed). */
+  drop(writer: string): void {
+    this.droppedBy.set(writer, (this.droppedBy.get(writer) ?? 0) + 1);
   }
 
   /** A write by `writer` went through. */
