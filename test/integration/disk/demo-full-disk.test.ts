@@ -158,6 +158,43 @@ describe('serve --demo with its data directory on a full disk', { skip, timeout:
     assert.doesNotMatch(output, /cannot rollback|history stopped|SQLITE|disk is full|\n\s+at /);
   });
 
+  it('when the disk fills while it runs: counts the estimates dropped, and clears once there is room', async (t) => {
+    disk.fill(0);
+    const dir = `no space left on the device that holds ${dataDir}`;
+    // Estimates are recorded once a minute: the first one after the fill finds the disk full.
+    const full = await waitFor(() => getJson<Health>(`${base}/health`), {
+      what: '/health to name the full disk again',
+      timeoutMs: 150_000,
+      everyMs: 500,
+      until: (r) => r.body.storage?.ok === false && r.body.storage.dropped_writes > 0,
+      detail: () => output,
+    });
+    assert.equal(full.status, 503);
+    assert.deepEqual(full.body.storage?.problems, [dir]);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /chainprice_history_writes_dropped_total\{writer="estimates"\} [1-9]/);
+    assert.match(metrics, /chainprice_history_storage_ok 0/);
+    const price = await getJson<{ price: number | null }>(`${base}/api/v1/price`);
+    assert.equal(price.status, 200);
+    assert.ok(typeof price.body.price === 'number');
+    t.diagnostic(`/health while full: ${JSON.stringify(full.body.storage)}`);
+
+    disk.free();
+    const freedAt = performance.now();
+    const cleared = await waitFor(() => getJson<Health>(`${base}/health`), {
+      what: '/health to clear once there is room',
+      timeoutMs: 30_000,
+      everyMs: 50,
+      until: (r) => r.body.storage?.ok === true,
+      detail: () => output,
+    });
+    t.diagnostic(
+      `/health's storage cleared ${((performance.now() - freedAt) / 1000).toFixed(2)} s after the filler was deleted; ${JSON.stringify(cleared.body.storage)}`,
+    );
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /chainprice_history_storage_ok 1/);
+    assert.match(output, /the price history is being written again in .* \(\d+ write\(s\) given up on while it could not be\)/);
+  });
+
   it('stops cleanly and leaves a sound database', async (t) => {
     const child = server as ChildProcess;
     child.kill('SIGINT');
