@@ -192,7 +192,10 @@ describe('serve --demo with its data directory on a full disk', { skip, timeout:
       `/health's storage cleared ${((performance.now() - freedAt) / 1000).toFixed(2)} s after the filler was deleted; ${JSON.stringify(cleared.body.storage)}`,
     );
     assert.match(await (await fetch(`${base}/metrics`)).text(), /chainprice_history_storage_ok 1/);
-    assert.match(output, /the price history is being written again in .* \(\d+ write\(s\) given up on while it could not be\)/);
+    assert.match(
+      output,
+      /the price history is being written again in .* \(\d+ write\(s\) given up on while it could not be\)/,
+    );
   });
 
   it('stops cleanly and leaves a sound database', async (t) => {
