@@ -22,14 +22,14 @@ export async function openHistory(options: ServeOptions): Promise<HistoryStore |
 
 /** Block prices waiting for a disk that refuses writes: a week of blocks; older ones are given up on. */
 const MAX_PENDING_BLOCKS = 1_008;
-const ESTIMATES = 'estimates';
-const BLOCKS = 'blocks';
+/** The live writes (estimates and block prices go to the same file): held back together. */
+const LIVE = 'live';
 
 /**
  * Writes each live estimate and each new block into the store. While the disk refuses the writes,
- * one attempt is made every retry period (on the next update): block prices wait in memory and
- * are written then; an estimate is not kept (the history has a gap) and is counted as dropped.
- * Out: the function that stops it.
+ * they are tried again every retry period (on a timer, and with the next update after it): block
+ * prices wait in memory and are written then; estimates in between are not kept (the history has
+ * a gap) and are counted as dropped, one per recording interval. Out: the function that stops it.
  */
 export function recordLive(
   store: HistoryStore,
@@ -39,59 +39,82 @@ export function recordLive(
 ): () => void {
   let failed = false;
   const pending: StoredBlockPrice[] = [];
-  /** While the disk holds writes back: when to try again (ms), and the last estimate counted as dropped. */
+  /** The newest estimate not written because the disk refused it: the next try writes it. */
+  let unwritten: LiveUpdate['state'] | null = null;
+  /** While the disk holds writes back: when to try again (ms), the timer that does, the last estimate counted as dropped. */
   let nextTry = 0;
+  let timer: NodeJS.Timeout | undefined;
   let lastDropped = Number.NEGATIVE_INFINITY;
   const otherError = (error: unknown) => {
     // The live service matters more than its history: say it once and keep serving.
     if (!failed) status(`could not write the history (${(error as Error).message}); serving without it`);
     failed = true;
   };
-  const waiting = () => (storage.holds(ESTIMATES) || storage.holds(BLOCKS)) && performance.now() < nextTry;
-  /** Writes the waiting block prices; false when the disk refused. */
-  const writeBlocks = (): boolean => {
+  /** Whether the disk refused `error`'s write: then the next try is scheduled. */
+  const refused = (error: unknown): boolean => {
+    if (storage.failed(LIVE, error) === null) return false;
+    nextTry = performance.now() + storage.retryMs;
+    clearTimeout(timer);
+    timer = setTimeout(() => write(unwritten), storage.retryMs);
+    timer.unref();
+    return true;
+  };
+  /** Writes the waiting block prices, then the estimate; stops at the first the disk refuses. */
+  const write = (state: LiveUpdate['state'] | null) => {
+    let wrote = false;
     try {
       while (pending.length > 0) {
         store.recordBlock(pending[0]);
         pending.shift();
+        wrote = true;
       }
-      storage.wrote(BLOCKS);
-      return true;
     } catch (error) {
-      if (storage.failed(BLOCKS, error) === null) {
+      if (!refused(error)) {
         pending.shift();
         otherError(error);
-        return true;
       }
-      nextTry = performance.now() + storage.retryMs;
-      return false;
+      return;
+    }
+    if (state !== null) {
+      try {
+        if (store.recordEstimate(state)) wrote = true;
+        unwritten = null;
+      } catch (error) {
+        if (!refused(error)) return otherError(error);
+        unwritten = state;
+        // One estimate a recording interval is what the history would have kept: those are counted.
+        if (state.timestamp >= lastDropped + store.intervalSeconds) {
+          storage.drop('estimates');
+          lastDropped = state.timestamp;
+        }
+        return;
+      }
+    }
+    // Only a write that went through shows the disk takes writes again.
+    if (wrote && storage.holds(LIVE)) {
+      clearTimeout(timer);
+      storage.wrote(LIVE);
     }
   };
-  const recordEstimate = (u: LiveUpdate) => {
-    if (waiting() || !writeBlocks()) return;
-    try {
-      if (store.recordEstimate(u.state)) storage.wrote(ESTIMATES);
-    } catch (error) {
-      // One estimate a recording interval is what the history would have kept: count those as dropped.
-      const dropped = u.state.timestamp >= lastDropped + store.intervalSeconds;
-      if (storage.failed(ESTIMATES, error, dropped) === null) return otherError(error);
-      if (dropped) lastDropped = u.state.timestamp;
-      nextTry = performance.now() + storage.retryMs;
-    }
-  };
-  const unsubscribers = [source.feed.onUpdate(recordEstimate)];
+  const waiting = () => storage.holds(LIVE) && performance.now() < nextTry;
+  const unsubscribers = [
+    source.feed.onUpdate((u: LiveUpdate) => {
+      if (!waiting()) write(u.state);
+    }),
+  ];
   if (source.onBlock)
     unsubscribers.push(
       source.onBlock((block) => {
         pending.push(block);
         if (pending.length > MAX_PENDING_BLOCKS) {
           pending.shift();
-          storage.drop(BLOCKS);
+          storage.drop('blocks');
         }
-        if (!waiting()) writeBlocks();
+        if (!waiting()) write(null);
       }),
     );
   return () => {
+    clearTimeout(timer);
     for (const unsubscribe of unsubscribers) unsubscribe();
   };
 }

@@ -55,7 +55,7 @@ export interface AppOptions {
   /** Which instance this is (with NATS: an estimator or an edge), as `served_by` in /health and snapshots. */
   servedBy?: string;
   /** Whether the data directory takes the history's writes: /health and /metrics report it. */
-  storage?: Pick<StorageWatch, 'problems' | 'dropped' | 'totalDropped'>;
+  storage?: Pick<StorageWatch, 'problems' | 'dropped' | 'totalDropped' | 'waiting'>;
 }
 
 /** Paths that need the token when one is set. /health stays open for monitors; the page itself holds no data. */
@@ -176,7 +176,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         rssBytes: watch.rssBytes(),
         eventLoopStallSeconds: watch.stallSeconds(),
       },
-      storage === undefined ? null : { problems: storage.problems(), droppedWrites: storage.totalDropped() },
+      storage === undefined
+        ? null
+        : {
+            problems: storage.problems(),
+            droppedWrites: storage.totalDropped(),
+            waiting: storage.waiting(),
+          },
     );
     const body =
       options.servedBy === undefined ? report.body : { ...report.body, served_by: options.servedBy };

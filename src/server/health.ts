@@ -42,6 +42,8 @@ export interface StorageHealth {
   problems: string[];
   /** History writes given up on since the start. */
   droppedWrites: number;
+  /** The writers held back now (e.g. "live", "chain_history"). */
+  waiting: string[];
 }
 
 export interface HealthBody {
@@ -66,7 +68,7 @@ export interface HealthBody {
   /** Why the status is "unhealthy"; empty when healthy. */
   problems: string[];
   /** The history's storage; absent without a history. */
-  storage?: { ok: boolean; problems: string[]; dropped_writes: number };
+  storage?: { ok: boolean; problems: string[]; waiting: string[]; dropped_writes: number };
 }
 
 export function healthReport(
@@ -136,6 +138,7 @@ export function healthReport(
             storage: {
               ok: storage.problems.length === 0,
               problems: storage.problems,
+              waiting: storage.waiting,
               dropped_writes: storage.droppedWrites,
             },
           }),

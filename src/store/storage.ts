@@ -147,6 +147,11 @@ export class StorageWatch {
     return this.held.has(writer);
   }
 
+  /** The writers held back now, by name. */
+  waiting(): string[] {
+    return [...this.held.keys()].sort();
+  }
+
   /** The problems now, one sentence each (empty when every write goes through). */
   problems(): string[] {
     return [...new Set([...this.held.values()].map((p) => p.message))];
