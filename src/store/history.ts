@@ -134,9 +134,11 @@ function openDatabase(path: string): Database {
     db.exec('PRAGMA auto_vacuum = INCREMENTAL');
     const journal = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
     if (journal.journal_mode !== 'wal') throw new Error(`journal mode stays "${journal.journal_mode}"`);
-    // In WAL mode NORMAL loses nothing on a process crash (kill -9), only possibly the last commits
-    // on a power cut, and it saves an fsync per estimate.
-    db.exec('PRAGMA synchronous = NORMAL');
+    // FULL: every commit is on the disk before it returns. NORMAL (no fsync until a checkpoint)
+    // survives a kill -9, but a power cut, or a file system the kernel turns read-only after a
+    // disk error, loses every commit the kernel had not written back yet. The cost is one fsync
+    // per write: once a minute live, once per day priced by a build.
+    db.exec('PRAGMA synchronous = FULL');
     const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (version > SCHEMA_VERSION) {
       throw new UserError(`${path} was written by a newer chainprice (history version ${version})`, {
