@@ -57,6 +57,12 @@ export interface HistoryStoreOptions {
   retention?: Partial<RetentionPolicy>;
   /** Unix seconds; retention counts back from it (or from the newest estimate, when later). Default the wall clock. */
   now?: () => number;
+  /**
+   * Default true: each write is on the disk when it returns (one fsync each). False leaves it to
+   * the next checkpoint, for a caller that writes tens of thousands of rows in a loop and can
+   * write them again (tests of retention).
+   */
+  durable?: boolean;
 }
 
 export interface StoredEstimate {
@@ -125,7 +131,7 @@ function positiveOption(name: string, value: number): number {
   return value;
 }
 
-function openDatabase(path: string): Database {
+function openDatabase(path: string, durable: boolean): Database {
   let db: Database | undefined;
   try {
     db = new DatabaseSync(path);
@@ -138,7 +144,7 @@ function openDatabase(path: string): Database {
     // survives a kill -9, but a power cut, or a file system the kernel turns read-only after a
     // disk error, loses every commit the kernel had not written back yet. The cost is one fsync
     // per write: once a minute live, once per day priced by a build.
-    db.exec('PRAGMA synchronous = FULL');
+    db.exec(`PRAGMA synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
     const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (version > SCHEMA_VERSION) {
       throw new UserError(`${path} was written by a newer chainprice (history version ${version})`, {
@@ -209,7 +215,7 @@ export class HistoryStore {
       ),
     };
     this.now = options.now ?? (() => Date.now() / 1000);
-    this.db = openDatabase(path);
+    this.db = openDatabase(path, options.durable ?? true);
     this.insertEstimate = this.db.prepare(
       'INSERT INTO estimates (time, price, confidence, low, high, samples, resolution) VALUES (?, ?, ?, ?, ?, 1, 0)',
     );
