@@ -27,7 +27,8 @@ interface Run {
   stderr: string;
 }
 
-function chainprice(args: string[]): Promise<Run> {
+/** Runs the real command; `onStderr` sees its stderr as it grows. */
+function chainprice(args: string[], onStderr?: (stderr: string) => void): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -37,6 +38,7 @@ function chainprice(args: string[]): Promise<Run> {
     });
     child.stderr.on('data', (c: Buffer) => {
       stderr += c.toString();
+      onStderr?.(stderr);
     });
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
@@ -54,18 +56,19 @@ function lines(text: string): string[] {
 describe('history build into a data directory on a disk that fills', { skip, timeout: 240_000 }, () => {
   let node: RegtestNode;
   let disk: SmallDisk;
+  let ext4: SmallDisk | undefined;
   let dataDir = '';
   let nodeArgs: string[] = [];
   let firstDayTop = 0;
 
-  const shownDays = async (): Promise<string[]> => {
-    const show = await chainprice(['history', 'show', '--data-dir', dataDir, '--json']);
+  const shownDays = async (dir = dataDir): Promise<string[]> => {
+    const show = await chainprice(['history', 'show', '--data-dir', dir, '--json']);
     assert.equal(show.code, 0, show.stderr);
     return (JSON.parse(show.stdout) as { day: string }[]).map((d) => d.day);
   };
 
-  const integrity = (): string => {
-    const db = new DatabaseSync(join(dataDir, 'history.sqlite'), { readOnly: true });
+  const integrity = (dir = dataDir): string => {
+    const db = new DatabaseSync(join(dir, 'history.sqlite'), { readOnly: true });
     try {
       return (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[])
         .map((r) => r.integrity_check)
@@ -94,6 +97,7 @@ describe('history build into a data directory on a disk that fills', { skip, tim
   after(async () => {
     await node?.stop();
     disk?.unmount();
+    ext4?.unmount();
   });
 
   it('stops with one sentence when the disk is full, keeps the days written before, and goes on once there is room', async (t) => {
@@ -147,6 +151,45 @@ describe('history build into a data directory on a disk that fills', { skip, tim
     assert.equal(all.length, before.length + DAYS, JSON.stringify(all));
     assert.deepEqual(all.slice(0, kept.length), kept);
     assert.equal(integrity(), 'ok');
+  });
+
+  it('stops with one sentence when the file system turns read-only during the build, and keeps the days before', async (t) => {
+    ext4 = SmallDisk.ext4(16);
+    const disk4 = ext4;
+    const dir = ext4.sub('data');
+    let failed = false;
+    // The kernel's error path (errors=remount-ro) right after the build has written its second day.
+    const run = await chainprice(['history', 'build', '--data-dir', dir, ...nodeArgs], (stderr) => {
+      if (!failed && / 2\/\d+ days/.test(stderr)) {
+        failed = true;
+        disk4.failToReadOnly();
+      }
+    });
+    const said = lines(run.stderr).filter(
+      (l) => !l.startsWith('history:') && !l.includes('reading blocks from'),
+    );
+    t.diagnostic(`exit ${run.code}; stderr: ${JSON.stringify(said)}`);
+    assert.ok(failed, 'the build got to its second day');
+    assert.equal(run.code, 1, run.stderr);
+    const stopped = new RegExp(
+      `^chainprice: the data directory ${dir} is on a read-only file system, so the history build stopped; the (\\d+) day\\(s\\) up to (\\S+) are kept$`,
+    ).exec(said[0] ?? '');
+    assert.ok(stopped, JSON.stringify(said));
+    assert.match(
+      said[1] ?? '',
+      /^hint: make the directory writable and run "chainprice history build" again/,
+    );
+    assert.doesNotMatch(run.stderr, /SQLITE|disk I\/O error|\n\s+at /);
+
+    ext4.repairAndMount();
+    const kept = await shownDays(dir);
+    assert.equal(integrity(dir), 'ok');
+    assert.equal(kept.length, Number(stopped[1]), JSON.stringify(kept));
+    assert.equal(kept.at(-1), stopped[2]);
+    t.diagnostic(`after e2fsck: ${kept.length} days kept, integrity_check ok`);
+    const again = await chainprice(['history', 'build', '--data-dir', dir, ...nodeArgs]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal((await shownDays(dir)).length, 2 + DAYS);
   });
 
   it('stops with one sentence when the data directory is read-only, and keeps what it holds', async () => {
