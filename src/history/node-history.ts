@@ -59,6 +59,8 @@ export class NodeHistory {
   private running: Promise<void> | null = null;
   private again = false;
   private firstDone = false;
+  /** The first build said what it builds (once: a run the disk stopped starts again quietly). */
+  private announced = false;
   private retry: NodeJS.Timeout | undefined;
   /** Summaries of the runs so far (tests read them). */
   readonly runs: BuildSummary[] = [];
@@ -146,7 +148,9 @@ export class NodeHistory {
       const date = utcDay(now - days * 86_400);
       from = (await resolveRange(this.source, tip, date, undefined)).from;
       if (from > tip) from = tip;
-      o.log(`chain history: building the last ${days} days (heights ${from}–${tip}) in the background`);
+      if (!this.announced)
+        o.log(`chain history: building the last ${days} days (heights ${from}–${tip}) in the background`);
+      this.announced = true;
       if (top !== null && top >= from) from = Math.min(from, Math.max(0, top - UPDATE_BACK));
     } else {
       from = Math.max(0, Math.min(tip, (top ?? tip) - UPDATE_BACK));

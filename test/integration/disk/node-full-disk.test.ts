@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from '../../../src/store/sqlite.ts';
-import { waitFor } from '../../support/wait.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
 import { bitcoindOrSkipReason, RegtestNode } from '../node/regtest-node.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
@@ -28,6 +28,44 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   return { status: response.status, body: (await response.json()) as T };
 }
 
+/** `chainprice serve` for the node, on a free port; resolves once it says where it listens. */
+async function serve(
+  node: RegtestNode,
+  dataDir: string,
+): Promise<{ child: ChildProcess; base: string; output: () => string }> {
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--regtest',
+      '--datadir',
+      node.datadir,
+      '--rpc-port',
+      String(node.rpcPort),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  const append = (c: Buffer) => {
+    output += c.toString();
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  const [, port] = await waitFor(
+    () => {
+      if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${output}`);
+      return /serving the node price on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+    },
+    { what: 'serve to say where it listens', timeoutMs: 60_000, detail: () => output },
+  );
+  return { child, base: `http://127.0.0.1:${port}`, output: () => output };
+}
+
 describe('serve with a regtest node and a data directory on a disk that fills', {
   skip,
   timeout: 240_000,
@@ -36,7 +74,7 @@ describe('serve with a regtest node and a data directory on a disk that fills', 
   let disk: SmallDisk;
   let dataDir = '';
   let server: ChildProcess | null = null;
-  let output = '';
+  let output: () => string = () => '';
   let base = '';
 
   before(async () => {
@@ -45,41 +83,14 @@ describe('serve with a regtest node and a data directory on a disk that fills', 
     await node.mine(20);
     disk = SmallDisk.tmpfs('4m');
     dataDir = disk.sub('data');
-    server = spawn(
-      process.execPath,
-      [
-        CLI,
-        'serve',
-        '--port',
-        '0',
-        '--data-dir',
-        dataDir,
-        '--regtest',
-        '--datadir',
-        node.datadir,
-        '--rpc-port',
-        String(node.rpcPort),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const append = (c: Buffer) => {
-      output += c.toString();
-    };
-    server.stdout?.on('data', append);
-    server.stderr?.on('data', append);
-    const child = server;
-    const [, port] = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${output}`);
-        return /serving the node price on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-      },
-      { what: 'serve to say where it listens', timeoutMs: 60_000, detail: () => output },
-    );
-    base = `http://127.0.0.1:${port}`;
-    await waitFor(() => /chain history: \d+ recent days current/.test(output), {
+    const started = await serve(node, dataDir);
+    server = started.child;
+    base = started.base;
+    output = started.output;
+    await waitFor(() => /chain history: \d+ recent days current/.test(output()), {
       what: 'the first chain history build',
       timeoutMs: 60_000,
-      detail: () => output,
+      detail: output,
     });
   });
 
@@ -103,7 +114,7 @@ describe('serve with a regtest node and a data directory on a disk that fills', 
       everyMs: 200,
       // Both wait: the three block prices, and the chain history's run for the new blocks' day.
       until: (r) => r.body.storage?.waiting.join() === 'chain_history,live',
-      detail: () => output,
+      detail: output,
     });
     assert.equal(full.status, 503);
     assert.deepEqual(full.body.storage?.problems, [expected]);
@@ -124,7 +135,7 @@ describe('serve with a regtest node and a data directory on a disk that fills', 
       timeoutMs: 30_000,
       everyMs: 50,
       until: (r) => r.body.storage?.ok === true,
-      detail: () => output,
+      detail: output,
     });
     t.diagnostic(
       `/health's storage cleared ${((performance.now() - freedAt) / 1000).toFixed(2)} s after the filler was deleted`,
@@ -137,18 +148,18 @@ describe('serve with a regtest node and a data directory on a disk that fills', 
         timeoutMs: 30_000,
         everyMs: 200,
         until: (r) => r.body.blocks.length === 3,
-        detail: () => output,
+        detail: output,
       },
     );
-    assert.match(output, new RegExp(`${expected}: the price history is not being written`));
-    assert.match(output, /the price history is being written again in /);
-    assert.doesNotMatch(output, /cannot rollback|SQLITE|disk is full|\n\s+at /);
+    assert.match(output(), new RegExp(`${expected}: the price history is not being written`));
+    assert.match(output(), /the price history is being written again in /);
+    assert.doesNotMatch(output(), /cannot rollback|SQLITE|disk is full|\n\s+at /);
   });
 
   it('stops cleanly and leaves a sound database with every block', async (t) => {
     const child = server as ChildProcess;
     child.kill('SIGINT');
-    assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 0, output);
+    assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 0, output());
     const top = await node.call<number>('getblockcount');
     const db = new DatabaseSync(join(dataDir, 'history.sqlite'), { readOnly: true });
     try {
@@ -162,6 +173,67 @@ describe('serve with a regtest node and a data directory on a disk that fills', 
       assert.equal(count(`SELECT COUNT(*) AS n FROM blocks WHERE height > ${top - 3}`), 3);
       t.diagnostic(
         `integrity_check ok; kept ${count('SELECT COUNT(*) AS n FROM chain_blocks')} chain blocks, ${count('SELECT COUNT(*) AS n FROM blocks')} live block prices`,
+      );
+    } finally {
+      db.close();
+    }
+  });
+
+  it('started again on a nearly full disk: the first chain history build waits, then goes on by itself', async (t) => {
+    // A day of 300 more blocks: far more rows than the room left.
+    await node.mine(300);
+    const top = await node.call<number>('getblockcount');
+    disk.fill(48 * 1024);
+    const again = await serve(node, dataDir);
+    server = again.child;
+    const output2 = again.output;
+    const full = await waitFor(() => getJson<Health>(`${again.base}/health`), {
+      what: "/health to say the chain history's first build waits for room",
+      timeoutMs: 60_000,
+      everyMs: 200,
+      ignoreErrors: true,
+      until: (r) => r.body.storage?.waiting.includes('chain_history') === true,
+      detail: output2,
+    });
+    assert.equal(full.status, 503);
+    assert.deepEqual(full.body.storage?.problems, [`no space left on the device that holds ${dataDir}`]);
+    // Time passing is the point: two retry periods go by while the disk stays full.
+    await sleep(11_000);
+    assert.equal(again.child.exitCode, null, 'serve is still running');
+
+    disk.free();
+    const freedAt = performance.now();
+    await waitFor(() => /chain history: \d+ recent days current/.test(output2()), {
+      what: 'the first chain history build to finish once there is room',
+      timeoutMs: 30_000,
+      detail: output2,
+    });
+    const cleared = await waitFor(() => getJson<Health>(`${again.base}/health`), {
+      what: '/health to clear',
+      timeoutMs: 30_000,
+      everyMs: 50,
+      until: (r) => r.body.storage?.ok === true,
+      detail: output2,
+    });
+    t.diagnostic(
+      `first build done and /health's storage clear ${((performance.now() - freedAt) / 1000).toFixed(2)} s after the filler was deleted: ${JSON.stringify(cleared.body.storage)}`,
+    );
+    const blocks = await getJson<{ blocks: unknown[] }>(
+      `${again.base}/api/v1/history/blocks?from=${top - 9}&to=${top}`,
+    );
+    assert.equal(blocks.body.blocks.length, 10);
+    // Retried quietly: the build says what it builds once, the watch says the problem once.
+    assert.equal(output2().match(/chain history: building the last 30 days/g)?.length, 1, output2());
+    assert.equal(output2().match(/no space left on the device/g)?.length, 1, output2());
+    const exited = new Promise((resolve) => again.child.once('exit', resolve));
+    again.child.kill('SIGINT');
+    assert.equal(await exited, 0, output2());
+    const db = new DatabaseSync(join(dataDir, 'history.sqlite'), { readOnly: true });
+    try {
+      const check = db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
+      assert.deepEqual(
+        check.map((r) => r.integrity_check),
+        ['ok'],
       );
     } finally {
       db.close();
