@@ -2,6 +2,7 @@
 // chain into the history database (block files when readable, else RPC; resumable, reorg-safe,
 // parallel), with progress on stderr and a summary at the end; show prints the stored days or
 // blocks as a table, CSV or JSON. In: the parsed options (history-options.ts). Out: the exit code.
+// A build the disk stops (full, read-only) ends with one sentence; the days written before stay.
 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import { formatUsd } from '../node/node-command.ts';
 import { resolveNodeConfig } from '../node/node-config.ts';
 import { connectToNode } from '../node/node-connection.ts';
 import { HistoryStore } from '../store/history.ts';
+import { storageProblem } from '../store/storage.ts';
 import type { HistoryOptions } from './history-options.ts';
 
 async function build(parsed: HistoryOptions): Promise<number> {
@@ -55,6 +57,8 @@ async function build(parsed: HistoryOptions): Promise<number> {
     }
     const tip = await source.tipHeight();
     const range = await resolveRange(source, tip, from, to);
+    let written = 0;
+    let lastDay: string | null = null;
     const summary = await buildHistory({
       source,
       rpc,
@@ -63,8 +67,22 @@ async function build(parsed: HistoryOptions): Promise<number> {
       pool,
       from: range.from,
       to: range.to,
-      onProgress: bar.update,
+      onProgress: (p) => {
+        if (p.day !== null) [written, lastDay] = [p.daysDone, p.day];
+        bar.update(p);
+      },
       signal: controller.signal,
+    }).catch((error: unknown) => {
+      const problem = storageProblem(error, store.dir);
+      if (problem === null) throw error;
+      bar.end();
+      const kept = written === 0 ? 'no day was written' : `the ${written} day(s) up to ${lastDay} are kept`;
+      throw new UserError(`${problem.message}, so the history build stopped; ${kept}`, {
+        hint:
+          problem.kind === 'full'
+            ? 'make room on that disk and run "chainprice history build" again: it goes on where it stopped'
+            : 'make the directory writable and run "chainprice history build" again: it goes on where it stopped',
+      });
     });
     bar.end();
     const rate = summary.seconds > 0 ? summary.bytesPriced / 1e6 / summary.seconds : 0;

@@ -1,13 +1,16 @@
 // The price history `chainprice serve` keeps: the store in the data directory (none with
 // --no-history), every live estimate and confirmed block written into it, and the chain's price
 // history (days and blocks) beside them — simulated for the demo, built and kept current from the
-// node's blocks otherwise. In: the serve options, the source, the store. Out: the store, and
-// functions that stop what they started.
+// node's blocks otherwise. In: the serve options, the source, the store and its StorageWatch. Out:
+// the store, and functions that stop what they started. A disk that refuses the writes (full,
+// read-only) never stops the live price: writes are tried again every few seconds — block prices
+// and the chain history until written, while estimates in between are counted as dropped.
 
 import type { HistoryTables } from '../history/history-tables.ts';
 import type { LiveUpdate } from '../live/feed.ts';
 import { memory } from '../runtime/memory-policy.ts';
-import type { HistoryStore } from '../store/history.ts';
+import type { HistoryStore, StoredBlockPrice } from '../store/history.ts';
+import type { StorageWatch } from '../store/storage.ts';
 import type { ServeOptions } from './serve-options.ts';
 import type { Source } from './serve-source.ts';
 
@@ -17,42 +20,128 @@ export async function openHistory(options: ServeOptions): Promise<HistoryStore |
   return HistoryStore.open({ dataDir: options.dataDir, source: options.demo ? 'demo' : 'node' });
 }
 
-/** Writes each live estimate and each new block into the store. Out: the function that stops it. */
-export function recordLive(store: HistoryStore, source: Source, status: (line: string) => void): () => void {
+/** Block prices waiting for a disk that refuses writes: a week of blocks; older ones are given up on. */
+const MAX_PENDING_BLOCKS = 1_008;
+/** The live writes (estimates and block prices go to the same file): held back together. */
+const LIVE = 'live';
+
+/**
+ * Writes each live estimate and each new block into the store. While the disk refuses the writes,
+ * they are tried again every retry period (on a timer, and with the next update after it): block
+ * prices wait in memory and are written then; estimates in between are not kept (the history has
+ * a gap) and are counted as dropped, one per recording interval. Out: the function that stops it.
+ */
+export function recordLive(
+  store: HistoryStore,
+  source: Source,
+  status: (line: string) => void,
+  storage: StorageWatch,
+): () => void {
   let failed = false;
-  const record = (write: () => void) => {
+  const pending: StoredBlockPrice[] = [];
+  /** The newest estimate not written because the disk refused it: the next try writes it. */
+  let unwritten: LiveUpdate['state'] | null = null;
+  /** While the disk holds writes back: when to try again (ms), the timer that does, the last estimate counted as dropped. */
+  let nextTry = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let lastDropped = Number.NEGATIVE_INFINITY;
+  const otherError = (error: unknown) => {
+    // The live service matters more than its history: say it once and keep serving.
+    if (!failed) status(`could not write the history (${(error as Error).message}); serving without it`);
+    failed = true;
+  };
+  /** Whether the disk refused `error`'s write: then the next try is scheduled. */
+  const refused = (error: unknown): boolean => {
+    if (storage.failed(LIVE, error) === null) return false;
+    nextTry = performance.now() + storage.retryMs;
+    clearTimeout(timer);
+    timer = setTimeout(() => write(unwritten), storage.retryMs);
+    timer.unref();
+    return true;
+  };
+  /** Writes the waiting block prices, then the estimate; stops at the first the disk refuses. */
+  const write = (state: LiveUpdate['state'] | null) => {
+    let wrote = false;
     try {
-      write();
+      while (pending.length > 0) {
+        store.recordBlock(pending[0]);
+        pending.shift();
+        wrote = true;
+      }
     } catch (error) {
-      // The live service matters more than its history: say it once and keep serving.
-      if (!failed) status(`could not write the history (${(error as Error).message}); serving without it`);
-      failed = true;
+      if (!refused(error)) {
+        pending.shift();
+        otherError(error);
+      }
+      return;
+    }
+    if (state !== null) {
+      try {
+        if (store.recordEstimate(state)) wrote = true;
+        unwritten = null;
+      } catch (error) {
+        if (!refused(error)) return otherError(error);
+        unwritten = state;
+        // One estimate a recording interval is what the history would have kept: those are counted.
+        if (state.timestamp >= lastDropped + store.intervalSeconds) {
+          storage.drop('estimates');
+          lastDropped = state.timestamp;
+        }
+        return;
+      }
+    }
+    // Only a write that went through shows the disk takes writes again.
+    if (wrote && storage.holds(LIVE)) {
+      clearTimeout(timer);
+      storage.wrote(LIVE);
     }
   };
+  const waiting = () => storage.holds(LIVE) && performance.now() < nextTry;
   const unsubscribers = [
-    source.feed.onUpdate((u: LiveUpdate) => record(() => store.recordEstimate(u.state))),
+    source.feed.onUpdate((u: LiveUpdate) => {
+      if (!waiting()) write(u.state);
+    }),
   ];
-  if (source.onBlock) unsubscribers.push(source.onBlock((block) => record(() => store.recordBlock(block))));
+  if (source.onBlock)
+    unsubscribers.push(
+      source.onBlock((block) => {
+        pending.push(block);
+        if (pending.length > MAX_PENDING_BLOCKS) {
+          pending.shift();
+          storage.drop('blocks');
+        }
+        if (!waiting()) write(null);
+      }),
+    );
   return () => {
+    clearTimeout(timer);
     for (const unsubscribe of unsubscribers) unsubscribe();
   };
+}
+
+/** How keepChainHistory runs: where it reports, what stops it, whom it tells. */
+export interface ChainHistoryRun {
+  status: (line: string) => void;
+  /** Aborts at shutdown. */
+  signal: AbortSignal;
+  /** Called once the first build is over; the caller settles it too when the run ends (no build to make, a failure, shutdown). */
+  onFirstBuild: () => void;
+  /** Where a write the disk refuses is reported (then tried again); none without a history store. */
+  storage?: StorageWatch;
 }
 
 /**
  * The chain's price history beside the live price, in the background (never delaying it): the demo
  * simulates months of past days into its own database; a node's recent days are built and kept
- * current as blocks arrive (src/history/node-history.ts). Ends when `signal` aborts (shutdown).
- * `onFirstBuild` is called once the first build is over; the caller settles it too when this ends
- * (no build to make, a failure, shutdown).
+ * current as blocks arrive (src/history/node-history.ts). Ends when `run.signal` aborts (shutdown).
  */
 export async function keepChainHistory(
   options: ServeOptions,
   source: Source,
   tables: HistoryTables,
-  status: (line: string) => void,
-  signal: AbortSignal,
-  onFirstBuild: () => void,
+  run: ChainHistoryRun,
 ): Promise<void> {
+  const { status, signal, onFirstBuild, storage } = run;
   if (options.demo) {
     const { buildDemoHistory } = await import('../sim/demo-history.ts');
     status('demo: simulating months of past days for the History view');
@@ -63,6 +152,7 @@ export async function keepChainHistory(
       endPrice: options.demoPrice,
       onStatus: status,
       signal,
+      storage,
     });
     // Months of simulated blocks leave their garbage's pages behind.
     memory.afterFill();
@@ -83,6 +173,7 @@ export async function keepChainHistory(
     datadir: source.node.config.datadir,
     tables,
     log: status,
+    storage,
   });
   keeper.start();
   // The first build (the recent days) leaves its garbage's pages behind, like the demo's.

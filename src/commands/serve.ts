@@ -55,6 +55,9 @@ export async function run(options: ServeOptions): Promise<number> {
   // The chain's price history (days and blocks) lives in the same database as the live history.
   const { HistoryTables } = await import('../history/history-tables.ts');
   const chainTables = history === undefined ? undefined : new HistoryTables(history.database);
+  // Whether the data directory takes the history's writes (a full or read-only disk): /health, /metrics, the log.
+  const { StorageWatch } = await import('../store/storage.ts');
+  const storage = history === undefined ? undefined : new StorageWatch(history.dir, { log: status });
   const app = await buildApp({
     feed: source.feed,
     history,
@@ -66,8 +69,10 @@ export async function run(options: ServeOptions): Promise<number> {
     blockWindow: source.blockWindow,
     log: status,
     servedBy: bus?.instance,
+    storage,
   });
-  const stopRecording = history === undefined ? () => {} : recordLive(history, source, status);
+  const stopRecording =
+    history === undefined || storage === undefined ? () => {} : recordLive(history, source, status, storage);
 
   const background = new AbortController();
   let chainHistory = Promise.resolve();
@@ -105,7 +110,8 @@ export async function run(options: ServeOptions): Promise<number> {
     firstHistoryBuild = new Promise((resolve) => {
       built = resolve;
     });
-    chainHistory = keepChainHistory(options, source, chainTables, status, background.signal, built)
+    const run = { status, signal: background.signal, onFirstBuild: built, storage };
+    chainHistory = keepChainHistory(options, source, chainTables, run)
       .catch((error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`))
       .finally(built);
   }

@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { MIN_SEED_CONFIDENCE } from '../oracle/seed-price.ts';
-import type { Database, Statement } from '../store/sqlite.ts';
+import { type Database, inTransaction, type Statement } from '../store/sqlite.ts';
 import type { PricedBlock, PricedDay } from './day-pricing.ts';
 
 const SCHEMA = `
@@ -80,8 +80,7 @@ export class HistoryTables {
 
   /** Writes a day and its blocks in one transaction, replacing the day's old rows and any row at the same heights. */
   writeDay(day: DayRow, blocks: readonly PricedBlock[]): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(this.db, () => {
       this.db.prepare('DELETE FROM chain_blocks WHERE day = ?').run(day.day);
       this.insertDay.run(
         day.day,
@@ -113,24 +112,15 @@ export class HistoryTables {
           b.seed,
         );
       }
-      this.db.exec('COMMIT');
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   /** Removes every chain row (the demo rebuilds its simulated past on each start). */
   clear(): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(this.db, () => {
       this.db.exec('DELETE FROM chain_blocks');
       this.db.exec('DELETE FROM chain_days');
-      this.db.exec('COMMIT');
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   /** The stored digests of these days (missing days are absent from the map). */
@@ -157,8 +147,7 @@ export class HistoryTables {
    * (a reorg replaced them), with their days (rebuilt when in the range built). Returns the days removed.
    */
   forget(tipHeight: number, stale: readonly number[]): string[] {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
+    return inTransaction(this.db, () => {
       const days = new Set<string>();
       const above = this.db
         .prepare('SELECT DISTINCT day FROM chain_blocks WHERE height > ?')
@@ -177,12 +166,8 @@ export class HistoryTables {
         dropDay.run(day);
         dropBlocks.run(day);
       }
-      this.db.exec('COMMIT');
       return [...days].sort();
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   /** The price of the last day before `day` confident enough to seed with, or null. */

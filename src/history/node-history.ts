@@ -7,7 +7,8 @@
 // starting one is cheap next to ten minutes: docs/memory.md); runs one at a time (a block arriving
 // during a run asks for one more run after it), progress lines in the log. It never
 // delays the live price: everything here is started after the service listens and is awaited by
-// nobody but stop().
+// nobody but stop(). A run the disk stopped (full, read-only) is tried again after the
+// StorageWatch's retry time, not only at the next block, so the history resumes soon after room is made.
 
 import { join } from 'node:path';
 import { UserError } from '../errors.ts';
@@ -15,6 +16,7 @@ import { utcDay } from '../format/utc-day.ts';
 import { BlockSource } from '../node/block-source.ts';
 import { datadirSubfolder, type Network } from '../node/network.ts';
 import type { RpcClient } from '../node/rpc-client.ts';
+import type { StorageWatch } from '../store/storage.ts';
 import { BlockFiles } from './block-files.ts';
 import { resolveRange } from './build-range.ts';
 import { type BuildProgress, type BuildSummary, buildHistory } from './history-build.ts';
@@ -42,7 +44,12 @@ export interface NodeHistoryOptions {
   workers?: number;
   /** Unix seconds now (tests). */
   now?: () => number;
+  /** Where a write the disk refused is reported; the run is then tried again after its retry time. */
+  storage?: StorageWatch;
 }
+
+/** The writer's name in /health and /metrics. */
+const WRITER = 'chain_history';
 
 export class NodeHistory {
   private readonly options: NodeHistoryOptions;
@@ -52,6 +59,9 @@ export class NodeHistory {
   private running: Promise<void> | null = null;
   private again = false;
   private firstDone = false;
+  /** The first build said what it builds (once: a run the disk stopped starts again quietly). */
+  private announced = false;
+  private retry: NodeJS.Timeout | undefined;
   /** Summaries of the runs so far (tests read them). */
   readonly runs: BuildSummary[] = [];
 
@@ -78,6 +88,7 @@ export class NodeHistory {
   async stop(): Promise<void> {
     this.abort.abort();
     this.again = false;
+    clearTimeout(this.retry);
     await this.running?.catch(() => {});
   }
 
@@ -92,10 +103,19 @@ export class NodeHistory {
         this.again = false;
         try {
           await this.run();
+          this.options.storage?.wrote(WRITER);
         } catch (error) {
-          this.options.log(
-            `chain history: ${(error as Error).message.split('\n')[0]} (will try again at the next block)`,
-          );
+          const storage = this.options.storage;
+          if (storage?.failed(WRITER, error)) {
+            // Said once by the watch; tried again soon, so the history goes on once there is room.
+            clearTimeout(this.retry);
+            this.retry = setTimeout(() => this.kick(), storage.retryMs);
+            this.retry.unref();
+          } else {
+            this.options.log(
+              `chain history: ${(error as Error).message.split('\n')[0]} (will try again at the next block)`,
+            );
+          }
         }
       } while (this.again && !this.abort.signal.aborted);
       this.running = null;
@@ -128,7 +148,9 @@ export class NodeHistory {
       const date = utcDay(now - days * 86_400);
       from = (await resolveRange(this.source, tip, date, undefined)).from;
       if (from > tip) from = tip;
-      o.log(`chain history: building the last ${days} days (heights ${from}–${tip}) in the background`);
+      if (!this.announced)
+        o.log(`chain history: building the last ${days} days (heights ${from}–${tip}) in the background`);
+      this.announced = true;
       if (top !== null && top >= from) from = Math.min(from, Math.max(0, top - UPDATE_BACK));
     } else {
       from = Math.max(0, Math.min(tip, (top ?? tip) - UPDATE_BACK));

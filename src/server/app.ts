@@ -10,6 +10,7 @@ import { ApiError, type ErrorBody } from '../errors.ts';
 import type { HistoryTables } from '../history/history-tables.ts';
 import type { LiveFeed } from '../live/feed.ts';
 import type { BlockPriceReader, HistoryReader } from '../live/readers.ts';
+import type { StorageWatch } from '../store/storage.ts';
 import { presentedToken, tokenMatches } from './access-token.ts';
 import { apiRoutes } from './api-routes.ts';
 import { DEFAULT_HEALTH_LIMITS, type HealthLimits, healthReport } from './health.ts';
@@ -53,6 +54,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Which instance this is (with NATS: an estimator or an edge), as `served_by` in /health and snapshots. */
   servedBy?: string;
+  /** Whether the data directory takes the history's writes: /health and /metrics report it. */
+  storage?: Pick<StorageWatch, 'problems' | 'dropped' | 'totalDropped' | 'waiting'>;
 }
 
 /** Paths that need the token when one is set. /health stays open for monitors; the page itself holds no data. */
@@ -78,7 +81,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const hub = new MempoolHub({ feed, limits: options.hub, now, servedBy: options.servedBy });
-  const metrics = new ServiceMetrics({ feed, hub, blockWindow: options.blockWindow });
+  const metrics = new ServiceMetrics({
+    feed,
+    hub,
+    blockWindow: options.blockWindow,
+    storage: options.storage,
+  });
   hub.start();
 
   // First: its onRequest hook marks upgrade requests (request.ws), which the hooks below rely on, and its
@@ -158,12 +166,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   });
 
+  const { storage } = options;
   app.get('/health', async (_request, reply) => {
     const watch = processWatch();
-    const report = healthReport(feed.health(), healthLimits, {
-      rssBytes: watch.rssBytes(),
-      eventLoopStallSeconds: watch.stallSeconds(),
-    });
+    const report = healthReport(
+      feed.health(),
+      healthLimits,
+      {
+        rssBytes: watch.rssBytes(),
+        eventLoopStallSeconds: watch.stallSeconds(),
+      },
+      storage === undefined
+        ? null
+        : {
+            problems: storage.problems(),
+            droppedWrites: storage.totalDropped(),
+            waiting: storage.waiting(),
+          },
+    );
     const body =
       options.servedBy === undefined ? report.body : { ...report.body, served_by: options.servedBy };
     return reply.code(report.statusCode).send(body);

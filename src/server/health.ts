@@ -3,7 +3,10 @@
 // (200 healthy, 503 not). The body holds states and ages only, never a secret. It also says what
 // the live estimate is seeded with and what the last cold check of the live window found, so an
 // operator can see a re-seed (a wrong seed left) without reading the log. With the process's own
-// figures it also reports resident memory over a configured ceiling and a stalled event loop.
+// figures it also reports resident memory over a configured ceiling and a stalled event loop, and
+// with the data directory's state (store/storage.ts) a disk that refuses the history's writes: the
+// live price goes on then, but a box's health light must show that its history is not being kept,
+// so the status is 503 until the writes go through again.
 
 import type { FeedHealth } from '../live/feed.ts';
 
@@ -31,6 +34,16 @@ export interface ProcessHealth {
   rssBytes: number;
   /** The longest the event loop was blocked in the last minute or so. */
   eventLoopStallSeconds: number;
+}
+
+/** The data directory as the history's writers find it (store/storage.ts). */
+export interface StorageHealth {
+  /** One sentence per problem, e.g. "no space left on the device that holds /data"; empty when writes go through. */
+  problems: string[];
+  /** History writes given up on since the start. */
+  droppedWrites: number;
+  /** The writers held back now (e.g. "live", "chain_history"). */
+  waiting: string[];
 }
 
 export interface HealthBody {
@@ -63,12 +76,15 @@ export interface HealthBody {
   };
   /** Why the status is "unhealthy"; empty when healthy. */
   problems: string[];
+  /** The history's storage; absent without a history. */
+  storage?: { ok: boolean; problems: string[]; waiting: string[]; dropped_writes: number };
 }
 
 export function healthReport(
   health: FeedHealth,
   limits: HealthLimits,
   proc: ProcessHealth | null = null,
+  storage: StorageHealth | null = null,
 ): { statusCode: 200 | 503; body: HealthBody } {
   // The source's own sentences (a node that does not answer, ZMQ quiet) say what the generic
   // connection and silence lines would, and more: those are then left out.
@@ -94,6 +110,8 @@ export function healthReport(
         `the event loop stalled for ${proc.eventLoopStallSeconds.toFixed(1)} s (limit ${limits.maxEventLoopStallSeconds} s)`,
       );
   }
+  for (const problem of storage?.problems ?? [])
+    problems.push(`${problem} (the price history is not being written)`);
   return {
     statusCode: problems.length === 0 ? 200 : 503,
     body: {
@@ -136,6 +154,16 @@ export function healthReport(
             },
           }),
       problems,
+      ...(storage === null
+        ? {}
+        : {
+            storage: {
+              ok: storage.problems.length === 0,
+              problems: storage.problems,
+              waiting: storage.waiting,
+              dropped_writes: storage.droppedWrites,
+            },
+          }),
     },
   };
 }

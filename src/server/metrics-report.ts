@@ -9,6 +9,7 @@
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LiveFeed } from '../live/feed.ts';
+import type { StorageWatch } from '../store/storage.ts';
 import type { HubCounters } from './mempool-hub.ts';
 import { processWatch } from './process-metrics.ts';
 
@@ -59,6 +60,8 @@ export interface MetricsSources {
   hub: HubFigures;
   /** The confirmed-block window's size (node source only); its metrics are left out while it gives null. */
   blockWindow?: () => BlockWindowStats | null;
+  /** The history's storage (with a history only): writes given up on, and whether the disk takes writes. */
+  storage?: Pick<StorageWatch, 'problems' | 'dropped'>;
 }
 
 type HttpLabel = 'method' | 'route' | 'status';
@@ -197,6 +200,24 @@ export class ServiceMetrics {
       'heartbeatTimeouts',
     );
 
+    const { storage } = sources;
+    if (storage !== undefined) {
+      new Counter({
+        name: 'chainprice_history_writes_dropped_total',
+        help: 'History writes given up on because the disk refused them (full, read-only), by writer.',
+        labelNames: ['writer'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [writer, n] of Object.entries(storage.dropped())) this.inc({ writer }, n);
+        },
+      });
+      this.gaugeOf(
+        'chainprice_history_storage_ok',
+        '1 while the data directory takes the history’s writes, 0 while it refuses them (full, read-only).',
+        () => (storage.problems().length === 0 ? 1 : 0),
+      );
+    }
     this.httpRequests = new Counter({
       name: 'chainprice_http_requests_total',
       help: 'HTTP requests answered.',

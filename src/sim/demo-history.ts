@@ -7,12 +7,15 @@
 // confident price) and written to the same chain tables. The walk is scaled so the history ends at
 // the live demo's start price. Rows from an earlier run are replaced (the demo's past moves with
 // the clock). Yields to the event loop between days, so the live demo and the server keep running.
+// With a StorageWatch, a write the disk refuses (full, read-only) is tried again until it goes
+// through, so the history goes on by itself once there is room.
 
 import { grouped } from '../format/number.ts';
 import { utcDay } from '../format/utc-day.ts';
 import { type DayBlock, priceDay } from '../history/day-pricing.ts';
 import { digestOf, type HistoryTables } from '../history/history-tables.ts';
 import { seedPrice } from '../oracle/seed-price.ts';
+import type { StorageWatch } from '../store/storage.ts';
 import { DEFAULT_SEED, DEFAULT_START_HEIGHT, DEFAULT_START_PRICE, DemoGenerator } from './generator.ts';
 import type { TxKind } from './mix.ts';
 
@@ -47,7 +50,12 @@ export interface DemoHistoryOptions {
   onStatus?: (line: string) => void;
   /** Checked between days: the build stops early when set (the rows written so far stay). */
   signal?: AbortSignal;
+  /** Writes the disk refuses are retried through it until they go through (or `signal` aborts). */
+  storage?: StorageWatch;
 }
+
+/** The writer's name in /health and /metrics. */
+export const CHAIN_HISTORY_WRITER = 'chain_history';
 
 export interface DemoHistorySummary {
   days: number;
@@ -101,15 +109,23 @@ export async function buildDemoHistory(options: DemoHistoryOptions): Promise<Dem
   let height = (options.endHeight ?? DEFAULT_START_HEIGHT) - total;
   for (const d of mined) for (const b of d.blocks) b.height = height++;
 
+  const write = async (work: () => void): Promise<boolean> => {
+    if (options.storage === undefined) {
+      work();
+      return true;
+    }
+    return options.storage.persist(CHAIN_HISTORY_WRITER, work, options.signal);
+  };
   // Price and write, day by day in order, carrying the last confident day's price.
-  options.tables.clear();
   let carried: number | null = null;
   const summary: DemoHistorySummary = { days: 0, pricedDays: 0, blocks: 0, transactions: 0, seconds: 0 };
+  if (!(await write(() => options.tables.clear()))) mined.length = 0;
   for (const d of mined) {
     if (options.signal?.aborted) break;
     const priced = priceDay(d.day, d.blocks, (b) => (b as DayBlock & { bytes: Uint8Array }).bytes, carried);
     const blocks = priced.blocks ?? [];
-    options.tables.writeDay({ ...priced.day, digest: digestOf(d.blocks.map((b) => b.hash)) }, blocks);
+    const row = { ...priced.day, digest: digestOf(d.blocks.map((b) => b.hash)) };
+    if (!(await write(() => options.tables.writeDay(row, blocks)))) break;
     carried = seedPrice(priced.estimate) ?? carried;
     summary.days++;
     if (priced.day.price !== null) summary.pricedDays++;

@@ -6,11 +6,12 @@
 // full-resolution estimates for a week, then one merged row per hour for years; block prices for a
 // year and more.
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors.ts';
 import type { SourceKind } from '../live/feed.ts';
 import { ensureDataDir } from './data-dir.ts';
-import { type Database, DatabaseSync, type Statement } from './sqlite.ts';
+import { type Database, DatabaseSync, inTransaction, type Statement } from './sqlite.ts';
+import { storageProblem } from './storage.ts';
 
 /** Once a minute: fine enough for any chart of the past, 1,440 rows a day. */
 export const DEFAULT_INTERVAL_SECONDS = 60;
@@ -56,6 +57,12 @@ export interface HistoryStoreOptions {
   retention?: Partial<RetentionPolicy>;
   /** Unix seconds; retention counts back from it (or from the newest estimate, when later). Default the wall clock. */
   now?: () => number;
+  /**
+   * Default true: each write is on the disk when it returns (one fsync each). False leaves it to
+   * the next checkpoint, for a caller that writes tens of thousands of rows in a loop and can
+   * write them again (tests of retention).
+   */
+  durable?: boolean;
 }
 
 export interface StoredEstimate {
@@ -124,7 +131,7 @@ function positiveOption(name: string, value: number): number {
   return value;
 }
 
-function openDatabase(path: string): Database {
+function openDatabase(path: string, durable: boolean): Database {
   let db: Database | undefined;
   try {
     db = new DatabaseSync(path);
@@ -133,9 +140,11 @@ function openDatabase(path: string): Database {
     db.exec('PRAGMA auto_vacuum = INCREMENTAL');
     const journal = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
     if (journal.journal_mode !== 'wal') throw new Error(`journal mode stays "${journal.journal_mode}"`);
-    // In WAL mode NORMAL loses nothing on a process crash (kill -9), only possibly the last commits
-    // on a power cut, and it saves an fsync per estimate.
-    db.exec('PRAGMA synchronous = NORMAL');
+    // FULL: every commit is on the disk before it returns. NORMAL (no fsync until a checkpoint)
+    // survives a kill -9, but a power cut, or a file system the kernel turns read-only after a
+    // disk error, loses every commit the kernel had not written back yet. The cost is one fsync
+    // per write: once a minute live, once per day priced by a build.
+    db.exec(`PRAGMA synchronous = ${durable ? 'FULL' : 'NORMAL'}`);
     const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (version > SCHEMA_VERSION) {
       throw new UserError(`${path} was written by a newer chainprice (history version ${version})`, {
@@ -143,11 +152,20 @@ function openDatabase(path: string): Database {
       });
     }
     db.exec(SCHEMA);
-    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    // Written only when it changes: opening an existing history writes nothing (a full disk can still serve it).
+    if (version !== SCHEMA_VERSION) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     return db;
   } catch (error) {
     db?.close();
     if (error instanceof UserError) throw error;
+    const storage = storageProblem(error, dirname(path));
+    if (storage !== null)
+      throw new UserError(`cannot open the history database ${path}: ${storage.message}`, {
+        hint:
+          storage.kind === 'full'
+            ? 'make room on that disk, or choose another directory with --data-dir DIR'
+            : 'make the directory writable, or choose another with --data-dir DIR',
+      });
     const detail = error instanceof Error ? error.message : String(error);
     throw new UserError(`cannot open the history database ${path}: ${detail}`, {
       hint: 'if the file is not a chainprice history, move it away; chainprice then starts a new one',
@@ -157,6 +175,8 @@ function openDatabase(path: string): Database {
 
 export class HistoryStore {
   readonly path: string;
+  /** The data directory that holds the file. */
+  readonly dir: string;
   readonly intervalSeconds: number;
   readonly retention: RetentionPolicy;
   private readonly db: Database;
@@ -178,6 +198,7 @@ export class HistoryStore {
 
   private constructor(path: string, options: HistoryStoreOptions) {
     this.path = path;
+    this.dir = dirname(path);
     this.intervalSeconds = positiveOption('interval', options.intervalSeconds ?? DEFAULT_INTERVAL_SECONDS);
     this.retention = {
       fullResolutionSeconds: positiveOption(
@@ -194,7 +215,7 @@ export class HistoryStore {
       ),
     };
     this.now = options.now ?? (() => Date.now() / 1000);
-    this.db = openDatabase(path);
+    this.db = openDatabase(path, options.durable ?? true);
     this.insertEstimate = this.db.prepare(
       'INSERT INTO estimates (time, price, confidence, low, high, samples, resolution) VALUES (?, ?, ?, ?, ?, 1, 0)',
     );
@@ -211,7 +232,8 @@ export class HistoryStore {
       time: number | null;
     };
     this.lastRecorded = newest.time ?? Number.NEGATIVE_INFINITY;
-    this.compact();
+    // A disk that refuses writes still serves the history it holds; the next estimate compacts.
+    this.compactIfRoom();
   }
 
   /** The open database, shared with the chain's price history tables (src/history/history-tables.ts). */
@@ -233,7 +255,7 @@ export class HistoryStore {
     const c = Math.min(1, Math.max(0, confidence));
     this.insertEstimate.run(timestamp, price, c, price, price);
     this.lastRecorded = timestamp;
-    if (timestamp >= this.lastCompacted + COMPACT_EVERY_SECONDS) this.compact();
+    if (timestamp >= this.lastCompacted + COMPACT_EVERY_SECONDS) this.compactIfRoom();
     return true;
   }
 
@@ -338,8 +360,7 @@ export class HistoryStore {
     const blockCutoff = now - this.retention.blockSeconds;
     let merged = 0;
     let deleted = 0;
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(this.db, () => {
       this.db
         .prepare(
           `INSERT INTO estimates (time, price, confidence, low, high, samples, resolution)
@@ -357,14 +378,19 @@ export class HistoryStore {
           .changes,
       );
       deleted += Number(this.db.prepare('DELETE FROM blocks WHERE time < ?').run(blockCutoff).changes);
-      this.db.exec('COMMIT');
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    });
     if (merged + deleted > 0) this.db.exec('PRAGMA incremental_vacuum');
     this.lastCompacted = this.lastRecorded > Number.NEGATIVE_INFINITY ? this.lastRecorded : now;
     return { merged, deleted };
+  }
+
+  /** Compacts, unless the disk refuses the writes: the estimate is kept, and the next one compacts. */
+  private compactIfRoom(): void {
+    try {
+      this.compact();
+    } catch (error) {
+      if (storageProblem(error, this.dir) === null) throw error;
+    }
   }
 
   /** Row counts, for tests and for a status line. */

@@ -115,6 +115,8 @@ describe('history store', () => {
       intervalSeconds: 60,
       retention: { fullResolutionSeconds: 86_400, hourlySeconds: 10 * 86_400, blockSeconds: 5 * 86_400 },
       now: () => now,
+      // 43,200 estimates and 4,320 blocks: an fsync each would take a minute, and durability is not what is tested.
+      durable: false,
     });
     const priceAt = (t: number) => 40_000 + ((t - T0) / 60) * 0.5;
     const sizes: number[] = [];
@@ -156,6 +158,7 @@ describe('history store', () => {
       intervalSeconds: 60,
       retention: { fullResolutionSeconds: 86_400, hourlySeconds: 3 * 86_400, blockSeconds: 86_400 },
       now: () => T0, // the wall clock stands still while simulated time runs ten days ahead
+      durable: false,
     });
     for (let i = 0; i < 10 * 1440; i++) {
       store.recordEstimate({ price: 30_000, confidence: 0.5, timestamp: T0 + i * 60 });

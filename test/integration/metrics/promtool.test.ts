@@ -1,5 +1,5 @@
 // /metrics as Prometheus judges it: the service built around the demo feed (with a block window's
-// size, as a node gives), listening on a real port, after some updates, HTTP requests and a
+// size, as a node gives, and a history storage that refused writes), listening on a real port, after some updates, HTTP requests and a
 // WebSocket client; its page is scraped with the token and handed to `promtool check metrics`. Any
 // finding is a failure unless it names one of prom-client's own default metrics (their names are
 // the usual Node.js exporter's, kept as they are). Skips with a clear message when promtool cannot
@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { buildApp } from '../../../src/server/app.ts';
 import { createDemoFeed, type DemoFeed } from '../../../src/sim/demo-feed.ts';
+import { StorageWatch } from '../../../src/store/storage.ts';
 import { parseExposition, sampleValue } from '../../server/exposition.ts';
 import { openClient } from '../../server/ws-client.ts';
 
@@ -63,7 +64,16 @@ describe('promtool check metrics on a running service', { skip, timeout: 120_000
   before(async () => {
     feed = createDemoFeed({ windowSeconds: 1_800, prefillSeconds: 1_800, speed: 30, seed: 3 });
     await feed.start();
+    // The storage metrics with figures: a data directory that refused two estimates (SQLite's "full").
+    const storage = new StorageWatch('/data');
+    const full = Object.assign(new Error('database or disk is full'), {
+      code: 'ERR_SQLITE_ERROR',
+      errcode: 13,
+    });
+    storage.failed('live', full, true);
+    storage.failed('live', full, true);
     app = await buildApp({
+      storage,
       feed,
       blocks: feed.blockPrices,
       webRoot: null,
@@ -111,6 +121,8 @@ describe('promtool check metrics on a running service', { skip, timeout: 120_000
     assert.equal(value('chainprice_block_window_blocks'), 144);
     assert.ok([...families.keys()].some((name) => name.startsWith('chainprice_feed_')));
     assert.ok(value('process_resident_memory_bytes') > 0);
+    assert.equal(value('chainprice_history_writes_dropped_total', { writer: 'live' }), 2);
+    assert.equal(value('chainprice_history_storage_ok'), 0);
 
     const promtool = (found as { promtool: string }).promtool;
     const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
