@@ -181,8 +181,10 @@ export async function keepChainHistory(
     if (!signal.aborted) memory.afterFill();
     onFirstBuild();
   });
-  const unsubscribe = source.onBlock?.(() => keeper.update());
+  // Every chain change, not only announced blocks: blocks mined while ZMQ was quiet, a reorg, a
+  // build the node let time out while it hung.
+  const unsubscribe = source.node.onChainChange(() => keeper.update());
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-  unsubscribe?.();
+  unsubscribe();
   await keeper.stop();
 }

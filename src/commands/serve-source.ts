@@ -23,8 +23,13 @@ export interface Source {
   setStartSeed: (seed: StartSeed) => void;
   /** The confirmed-block window's size (node only). */
   blockWindow?: () => BlockWindowStats | null;
-  /** The node (node mode): the chain's price history is kept current from it. */
-  node?: { rpc: RpcClient; config: NodeConfig; firstBlockWindowFill: Promise<void> };
+  /** The node (node mode): the chain's price history is kept current from it, looking again at each `onChainChange`. */
+  node?: {
+    rpc: RpcClient;
+    config: NodeConfig;
+    firstBlockWindowFill: Promise<void>;
+    onChainChange: (listener: () => void) => () => void;
+  };
 }
 
 export async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
@@ -58,7 +63,12 @@ export async function openSource(options: ServeOptions, status: (line: string) =
       onBlock: (listener) => feed.onBlock(listener),
       setStartSeed: (seed) => feed.orchestrator.setStartSeed(seed),
       blockWindow: () => feed.blockWindow?.stats ?? null,
-      node: { rpc: feed.rpc, config: feed.config, firstBlockWindowFill: feed.firstBlockWindowFill },
+      node: {
+        rpc: feed.rpc,
+        config: feed.config,
+        firstBlockWindowFill: feed.firstBlockWindowFill,
+        onChainChange: (listener) => feed.onChainChange(listener),
+      },
     };
   } catch (error) {
     if (error instanceof UserError) {

@@ -59,6 +59,7 @@ export class NodeFeed extends OrchestratedFeed {
   readonly sync: MempoolSync;
   private readonly status: (line: string) => void;
   private readonly blockListeners = new Set<(block: BlockPrice) => void>();
+  private readonly chainListeners = new Set<() => void>();
   private settleFirstFill: () => void = () => {};
   private stopBursts: (() => void) | null = null;
   /**
@@ -134,9 +135,9 @@ export class NodeFeed extends OrchestratedFeed {
       sink: this.orchestrator,
       now,
       windowSeconds,
-      onChainChange: () => this.refreshBlockWindow(),
-      // A block-window fill the node let time out meanwhile is done again.
-      onNodeBack: () => this.refreshBlockWindow(),
+      onChainChange: () => this.chainMayHaveMoved(),
+      // A fill the node let time out meanwhile is done again.
+      onNodeBack: () => this.chainMayHaveMoved(),
       onBlock: (block) => this.priceNewBlock(block),
       log: this.status,
       zmq: options.zmq,
@@ -158,6 +159,22 @@ export class NodeFeed extends OrchestratedFeed {
           `could not price block ${block.hash}: ${error instanceof Error ? error.message : String(error)}`,
         ),
       );
+  }
+
+  /** The chain moved (a block connected or disconnected, a new tip found by a resync) or the node answers again after a hang. */
+  private chainMayHaveMoved(): void {
+    void this.refreshBlockWindow();
+    for (const listener of this.chainListeners) listener();
+  }
+
+  /**
+   * Called whenever the chain may have moved: each block connected or disconnected, a tip a resync
+   * found (blocks mined while ZMQ was quiet), the node answering again after a hang. What keeps a
+   * copy of the chain (the chain-price history) looks again. Returns an unsubscribe function.
+   */
+  onChainChange(listener: () => void): () => void {
+    this.chainListeners.add(listener);
+    return () => this.chainListeners.delete(listener);
   }
 
   /** Called with the price of every block connected while the feed runs (e.g. to record history). */
