@@ -1,7 +1,17 @@
 // Connecting to NATS (see nats-target.ts for where and how to log in): a first connection whose
-// failure becomes one sentence and a hint; afterwards the client reconnects by itself, forever.
+// failure becomes one sentence and a hint; afterwards the client reconnects by itself, forever. A
+// credentials file is read and checked here, before connecting, so a wrong path or a file that is
+// not one says so (and its content never shows).
 
-import { connect, type NatsConnection, nkeyAuthenticator } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import {
+  type Authenticator,
+  connect,
+  credsAuthenticator,
+  type NatsConnection,
+  nkeyAuthenticator,
+  nkeys,
+} from '@nats-io/transport-node';
 import { UserError } from '../errors.ts';
 import type { NatsTarget } from './nats-target.ts';
 
@@ -10,6 +20,7 @@ const RECONNECT_WAIT_MS = 500;
 
 /** Connects once (failing with one sentence), then reconnects by itself for as long as the process runs. */
 export async function connectNats(target: NatsTarget, name: string): Promise<NatsConnection> {
+  const authenticator = authenticatorOf(target);
   try {
     return await connect({
       servers: target.servers,
@@ -17,10 +28,7 @@ export async function connectNats(target: NatsTarget, name: string): Promise<Nat
       user: target.auth.user,
       pass: target.auth.pass,
       token: target.auth.token,
-      authenticator:
-        target.auth.nkeySeed === undefined
-          ? undefined
-          : nkeyAuthenticator(new TextEncoder().encode(target.auth.nkeySeed)),
+      authenticator,
       maxReconnectAttempts: -1,
       reconnectTimeWait: RECONNECT_WAIT_MS,
       reconnectJitter: 100,
@@ -31,6 +39,43 @@ export async function connectNats(target: NatsTarget, name: string): Promise<Nat
   } catch (error) {
     throw connectError(error, target);
   }
+}
+
+function authenticatorOf(target: NatsTarget): Authenticator | undefined {
+  const { nkeySeed, credsFile } = target.auth;
+  if (nkeySeed !== undefined) return nkeyAuthenticator(new TextEncoder().encode(nkeySeed));
+  if (credsFile !== undefined) return credsAuthenticator(readCreds(credsFile));
+  return undefined;
+}
+
+/** The `-----BEGIN …-----` blocks of a credentials file: the user JWT, then the user's seed. */
+const CREDS_BLOCK = /-{3,}[^\n]*-{3,}\n\s*(\S+)\s*\n\s*-{3,}[^\n]*-{3,}/g;
+
+/** Reads CHAINPRICE_NATS_CREDS's file and checks it holds a JWT and a user seed; one sentence if not. */
+function readCreds(path: string): Uint8Array {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const why =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no such file' : busError(error);
+    throw new UserError(`cannot read the NATS credentials file ${path} (CHAINPRICE_NATS_CREDS): ${why}`, {
+      hint: 'give the path of the .creds file nsc wrote for this user (readable by this service)',
+    });
+  }
+  const blocks = [...text.matchAll(CREDS_BLOCK)].map((m) => m[1]);
+  let seedOk = false;
+  try {
+    seedOk =
+      blocks.length >= 2 &&
+      nkeys.fromSeed(new TextEncoder().encode(blocks[1])).getPublicKey().startsWith('U');
+  } catch {}
+  if (blocks.length < 2 || blocks[0].split('.').length !== 3 || !seedOk) {
+    throw new UserError(`${path} (CHAINPRICE_NATS_CREDS) is not a NATS credentials file`, {
+      hint: "a .creds file holds a user JWT and the user's NKey seed, as nsc generate creds writes them",
+    });
+  }
+  return new TextEncoder().encode(text);
 }
 
 function connectError(error: unknown, target: NatsTarget): UserError {
