@@ -51,6 +51,12 @@ export class NatsServer {
     return `nats://127.0.0.1:${this.portValue}`;
   }
 
+  /** Its monitoring endpoint (/varz, /connz), when the configuration asks for one (`http: "127.0.0.1:-1"`). */
+  get monitorUrl(): string | undefined {
+    const port = /Starting http monitor on [^\s]*:(\d+)/.exec(this.log)?.[1];
+    return port === undefined ? undefined : `http://127.0.0.1:${port}`;
+  }
+
   /** The running server's process id (benchmarks read its CPU time). */
   get pid(): number | undefined {
     return this.child?.pid;
