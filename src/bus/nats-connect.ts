@@ -78,13 +78,36 @@ function readCreds(path: string): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
+const errorText = (error: unknown) =>
+  error instanceof Error ? `${error.name} ${error.message}` : String(error);
+const isRefusedLogin = (error: unknown) => /authoriz|authenticat|permission/i.test(errorText(error));
+
+function refusedLogin(target: NatsTarget, when: string): UserError {
+  return new UserError(`NATS at ${target.shown} refused the credentials (${target.authKind})${when}`, {
+    hint: `check the CHAINPRICE_NATS_… variables against the server's authorization settings`,
+  });
+}
+
+/**
+ * Resolves once the connection has ended for good: null when this process closed it, else the
+ * sentence to stop with. The client gives up reconnecting only when the server refuses the login
+ * again (its credentials were changed or revoked while we ran): retrying the same credentials
+ * would be refused for ever, silently.
+ */
+export async function connectionEnded(nc: NatsConnection, target: NatsTarget): Promise<UserError | null> {
+  const error = await nc.closed();
+  if (error === undefined) return null;
+  if (isRefusedLogin(error)) return refusedLogin(target, ' when reconnecting, so this service stops');
+  return new UserError(
+    `the connection to NATS at ${target.shown} ended (${busError(error)}), so this service stops`,
+    {
+      hint: 'see the NATS server log; restart this service once it accepts connections again',
+    },
+  );
+}
+
 function connectError(error: unknown, target: NatsTarget): UserError {
-  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
-  if (/authoriz|authenticat|permission/i.test(text)) {
-    return new UserError(`NATS at ${target.shown} refused the credentials (${target.authKind})`, {
-      hint: `check the CHAINPRICE_NATS_… variables against the server's authorization settings`,
-    });
-  }
+  if (isRefusedLogin(error)) return refusedLogin(target, '');
   return new UserError(`cannot reach NATS at ${target.shown}`, {
     hint: 'is nats-server running there (nats-server -js -a 127.0.0.1 -p 4222)? See docs/deploy-nats.md',
   });

@@ -115,5 +115,8 @@ export async function run(options: ServeOptions): Promise<number> {
   // The start (the demo's pre-fill, the mempool bootstrap) leaves its garbage's pages behind, and
   // every module the service uses is loaded now: the next start finds them compiled.
   memory.afterStart();
-  return service.stopped;
+  if (bus === undefined) return service.stopped;
+  // NATS refusing the login for good while running stops serve as it would at start.
+  const { untilStopped } = await import('../bus/bus-start.ts');
+  return untilStopped(service, bus.ended, close);
 }

@@ -267,6 +267,11 @@ describe('options', () => {
     assert.equal(parseEdgeArgs(['--nats', 'nats://a:1'], {}).network, 'main');
     assert.equal(parseServeArgs(['--demo', '--nats', 'nats://a:1'], {}).nats?.shown, 'nats://a:1');
     assert.equal(parseServeArgs(['--demo'], {}).nats, undefined);
+    const creds = parseEdgeArgs(['--nats', 'nats://a:1'], {
+      CHAINPRICE_NATS_CREDS: '/etc/chainprice/nats.creds',
+    });
+    assert.equal(creds.nats.authKind, 'creds');
+    assert.equal(creds.nats.auth.credsFile, '/etc/chainprice/nats.creds');
   });
 
   for (const [args, env, pattern] of [
@@ -281,6 +286,11 @@ describe('options', () => {
       /more than one kind/,
     ],
     [['--nats', 'nats://a:1'], { CHAINPRICE_NATS_NKEY: 'not-a-seed' }, /not a user NKey seed/],
+    [
+      ['--nats', 'nats://a:1'],
+      { CHAINPRICE_NATS_NKEY: 'SUx', CHAINPRICE_NATS_CREDS: '/etc/chainprice/nats.creds' },
+      /more than one kind/,
+    ],
     [['--nats', 'nats://a:1', '--frobnicate'], {}, /unknown option --frobnicate \(chainprice edge --help\)$/],
   ] as const) {
     test(`edge refuses ${args.join(' ') || 'no --nats'} ${Object.keys(env).join(' ')}`, () => {

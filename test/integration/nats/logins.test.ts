@@ -102,12 +102,16 @@ describe('logins against nats-server with authorisation on', { skip: NO_NATS, ti
       const nats = await NatsServer.start({ config: login.config });
       try {
         const started = Date.now();
-        const wrong = [runCli(publisherArgs(nats.url), login.wrong), runCli(edgeArgs(nats.url), login.wrong)];
-        const missing = [runCli(publisherArgs(nats.url)), runCli(edgeArgs(nats.url))];
-        for (const run of wrong)
-          console.log(`# ${login.kind}, wrong: ${await assertRefused(run, login.kind, login.secrets)}`);
-        for (const run of missing)
-          console.log(`# ${login.kind}, missing: ${await assertRefused(run, 'none', login.secrets)}`);
+        const refused = {
+          'serve, wrong': runCli(publisherArgs(nats.url), login.wrong),
+          'edge, wrong': runCli(edgeArgs(nats.url), login.wrong),
+          'serve, missing': runCli(publisherArgs(nats.url)),
+          'edge, missing': runCli(edgeArgs(nats.url)),
+        };
+        for (const [name, run] of Object.entries(refused)) {
+          const kind = name.endsWith('missing') ? 'none' : login.kind;
+          console.log(`# ${login.kind}, ${name}: ${await assertRefused(run, kind, login.secrets)}`);
+        }
         console.log(`# ${login.kind}: the four refused commands ended within ${Date.now() - started} ms`);
 
         const publisher = runCli(publisherArgs(nats.url), login.right);
@@ -144,6 +148,39 @@ describe('logins against nats-server with authorisation on', { skip: NO_NATS, ti
       }
     });
   }
+
+  test('the token changed on the server while running (a reload): serve and edge stop with one sentence, exit 1', async () => {
+    const before = tokenLogin();
+    const nats = await NatsServer.start({ config: before.config });
+    try {
+      const publisher = runCli(publisherArgs(nats.url), before.right);
+      await waitForLine(publisher, /lease for demo: acquired/, 60_000);
+      const edge = runCli(edgeArgs(nats.url), before.right);
+      await healthy(edge, await servedAt(edge), 60_000);
+      const after = tokenLogin();
+      const reloaded = Date.now();
+      await nats.reload(after.config);
+      for (const [name, run] of [
+        ['serve', publisher],
+        ['edge', edge],
+      ] as const) {
+        assert.equal(await run.exited, 1, run.stderr());
+        const tookMs = Date.now() - reloaded;
+        const out = run.stderr();
+        assert.match(
+          out,
+          /\nchainprice: NATS at nats:\/\/127\.0\.0\.1:\d+ refused the credentials \(token\) when reconnecting, so this service stops\nhint: check the CHAINPRICE_NATS_… variables[^\n]*\n$/,
+        );
+        assert.ok(!out.includes('    at '), 'no stack trace');
+        assertNoSecret(name, out, [...before.secrets, ...after.secrets]);
+        console.log(
+          `# ${name} stopped ${tookMs} ms after the server's token changed: ${out.trim().split('\n').at(-2)}`,
+        );
+      }
+    } finally {
+      await nats.dispose();
+    }
+  });
 
   test('a credentials file that is not there, or is not one: one sentence before connecting', async () => {
     const notThere = join(dir, 'nowhere.creds');
