@@ -11,15 +11,14 @@
 // bytes of any connection. The figures are printed (`# …` lines).
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { connect as natsConnect } from '@nats-io/transport-node';
 import type { BusMessage } from '../../../src/bus/bus-protocol.ts';
 import { DEFAULT_HUB_LIMITS } from '../../../src/server/mempool-hub.ts';
-import type { ServerMessage } from '../../../src/server/protocol.ts';
 import { type RawClient, rawConnect } from '../../server/raw-socket.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
 import { healthy, logsOf, type Run, runCli, servedAt, waitForLine } from './cli-run.ts';
+import { intervals, MiB, metric, quantile, reader, rssMiB, samePace, shown } from './measure.ts';
 import { NatsServer, NO_NATS } from './nats-server.ts';
 
 /** Never-reading clients on edge A, of each kind (silent, and ponging blindly). */
@@ -30,7 +29,6 @@ const BASELINE_MS = 12_000;
 const BURST_MS = 15_000;
 /** The largest snapshot a client may ask for (the hub's cap): the most it can make the edge queue at once. */
 const BIG = DEFAULT_HUB_LIMITS.maxSnapshotLimit;
-const MiB = 2 ** 20;
 
 /** Upgrades, asks for the biggest snapshot a burst of times, and never reads; pongs blindly every `pongEveryMs`. */
 async function neverReader(port: number, pongEveryMs: number | null): Promise<RawClient> {
@@ -46,64 +44,6 @@ async function neverReader(port: number, pongEveryMs: number | null): Promise<Ra
     timer.unref();
   }
   return client;
-}
-
-interface Arrival {
-  at: number;
-  seq: number;
-  type: string;
-}
-
-/** An ordinary reader: every message's arrival time, type and seq. */
-function reader(url: string): { arrivals: Arrival[]; close: () => void; opened: Promise<void> } {
-  const ws = new WebSocket(url);
-  const arrivals: Arrival[] = [];
-  ws.addEventListener('message', (event) => {
-    const m = JSON.parse(String(event.data)) as ServerMessage;
-    arrivals.push({ at: performance.now(), seq: 'seq' in m ? Number(m.seq) : -1, type: m.type });
-  });
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.addEventListener('open', () => resolve(), { once: true });
-    ws.addEventListener('error', () => reject(new Error(`cannot open ${url}`)), { once: true });
-  });
-  return { arrivals, close: () => ws.close(), opened };
-}
-
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-interface Intervals {
-  n: number;
-  p50: number;
-  p95: number;
-  max: number;
-}
-
-function intervals(times: number[]): Intervals {
-  const gaps = times.slice(1).map((t, i) => t - times[i]);
-  return { n: gaps.length, p50: quantile(gaps, 0.5), p95: quantile(gaps, 0.95), max: Math.max(...gaps) };
-}
-
-const shown = (i: Intervals) =>
-  `${i.n} intervals, p50 ${i.p50.toFixed(0)} ms, p95 ${i.p95.toFixed(0)} ms, max ${i.max.toFixed(0)} ms`;
-
-/** The same pace: at most a little slower than before (a loaded, shared 2-core machine). */
-const samePace = (now: Intervals, before: Intervals) =>
-  now.p95 <= Math.max(before.p95 * 1.5, before.p95 + 250);
-
-function rssMiB(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-  return kb / 1024;
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}metrics`)).text();
-  const found = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
-  if (found === null) throw new Error(`${url}metrics has no ${name}`);
-  return Number(found[1]);
 }
 
 describe('an edge whose clients never read', { skip: NO_NATS, timeout: 240_000 }, () => {
