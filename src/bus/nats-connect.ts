@@ -1,7 +1,8 @@
 // Connecting to NATS (see nats-target.ts for where and how to log in): a first connection whose
-// failure becomes one sentence and a hint; afterwards the client reconnects by itself, forever. A
-// credentials file is read and checked here, before connecting, so a wrong path or a file that is
-// not one says so (and its content never shows).
+// failure becomes one sentence and a hint; afterwards the client reconnects by itself, until the
+// server refuses the login again (connectionEnded). A credentials file is read and checked here,
+// before connecting, so a wrong path or a file that is not one says so (and its content never
+// shows); it is read again at each reconnection, so a user JWT renewed in place is picked up.
 
 import { readFileSync } from 'node:fs';
 import {
@@ -44,7 +45,15 @@ export async function connectNats(target: NatsTarget, name: string): Promise<Nat
 function authenticatorOf(target: NatsTarget): Authenticator | undefined {
   const { nkeySeed, credsFile } = target.auth;
   if (nkeySeed !== undefined) return nkeyAuthenticator(new TextEncoder().encode(nkeySeed));
-  if (credsFile !== undefined) return credsAuthenticator(readCreds(credsFile));
+  if (credsFile !== undefined) {
+    let creds = readCreds(credsFile);
+    return credsAuthenticator(() => {
+      try {
+        creds = readCreds(credsFile);
+      } catch {} // keep the last good one: the server says whether it still is
+      return creds;
+    });
+  }
   return undefined;
 }
 

@@ -2,17 +2,19 @@
 // an NKey, and a credentials file (a user JWT and its seed, the server in operator mode), for both
 // the publishing estimator (`serve --demo --nats`) and an edge. The credential comes only from the
 // environment; the right one serves the price end to end (a client of the edge gets the estimator's
-// snapshot); it never shows in the output, /health or /metrics of either. A wrong or missing one
-// ends each command at once with exit code 1 and one sentence and a hint, no stack trace.
+// snapshot); it never shows in the output, /health, /metrics or the command line of either. A wrong
+// or missing one ends each command at once with exit code 1 and one sentence and a hint, no stack
+// trace; so does a login refused later, when the server's credentials change while they run.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { nkeys } from '@nats-io/transport-node';
 import type { PriceMessage } from '../../../src/server/protocol.ts';
 import { openClient } from '../../server/ws-client.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
 import { healthy, logsOf, type Run, runCli, servedAt, waitForLine } from './cli-run.ts';
 import { makeJwtLogin } from './nats-jwt.ts';
 import { NatsServer, NO_NATS } from './nats-server.ts';
@@ -138,6 +140,13 @@ describe('logins against nats-server with authorisation on', { skip: NO_NATS, ti
             assertNoSecret(`${name}'s /${path}`, body, login.secrets);
           }
         }
+        for (const [name, run] of [
+          ['the publisher', publisher],
+          ['the edge', edge],
+        ] as const) {
+          const commandLine = readFileSync(`/proc/${run.child.pid}/cmdline`, 'utf8');
+          assertNoSecret(`${name}'s command line (ps)`, commandLine, login.secrets);
+        }
         publisher.child.kill('SIGTERM');
         edge.child.kill('SIGTERM');
         assert.equal(await edge.exited, 0, logs());
@@ -177,6 +186,45 @@ describe('logins against nats-server with authorisation on', { skip: NO_NATS, ti
           `# ${name} stopped ${tookMs} ms after the server's token changed: ${out.trim().split('\n').at(-2)}`,
         );
       }
+    } finally {
+      await nats.dispose();
+    }
+  });
+
+  test('a user JWT renewed in its credentials file before it expires: serve and edge go on with the new one', async () => {
+    const login = makeJwtLogin();
+    const nats = await NatsServer.start({ config: login.config });
+    const file = join(dir, 'renewed.creds');
+    // Expires in 8 s (the commands start meanwhile); renewed in place 2 s before.
+    const expiring = login.userCreds(Math.floor(Date.now() / 1000) + 8);
+    writeFileSync(file, expiring.creds, { mode: 0o600 });
+    const env = { CHAINPRICE_NATS_CREDS: file };
+    try {
+      const publisher = runCli(publisherArgs(nats.url), env);
+      const edge = runCli(edgeArgs(nats.url), env);
+      const logs = () => logsOf({ publisher, edge });
+      await waitForLine(publisher, /lease for demo: acquired/, 60_000);
+      const edgeUrl = await servedAt(edge);
+      const renewed = login.userCreds();
+      await sleep(Math.max(0, expiring.expiresAt - 2_000 - Date.now())); // the renewal's moment is the test
+      writeFileSync(file, renewed.creds, { mode: 0o600 });
+      // nats-server cuts off a user whose JWT expired: the edge says it lost NATS, and reconnects.
+      const said = edge.stderr().length;
+      await waitFor(() => /NATS: reconnected to/.test(edge.stderr().slice(said)), {
+        what: 'the edge to be cut off at the expiry and to reconnect',
+        timeoutMs: 15_000,
+        detail: logs,
+      });
+      assert.match(edge.stderr().slice(said), /lost the connection/);
+      await healthy(edge, edgeUrl, 20_000);
+      const backMs = Date.now() - expiring.expiresAt;
+      await sleep(2_000); // the assertion: both still run two seconds on
+      assert.equal(publisher.child.exitCode, null, `serve goes on\n${logs()}`);
+      assert.equal(edge.child.exitCode, null, `edge goes on\n${logs()}`);
+      assert.ok(!/refused the credentials/.test(logs()), logs());
+      console.log(
+        `# renewed creds: the edge was cut off at the expiry and healthy again ${backMs} ms after it, with the renewed file; serve and edge went on`,
+      );
     } finally {
       await nats.dispose();
     }

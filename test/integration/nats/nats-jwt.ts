@@ -13,7 +13,13 @@ type KeyPair = ReturnType<typeof nkeys.createUser>;
 const b64url = (data: Uint8Array | string) => Buffer.from(data).toString('base64url');
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-function sign(issuer: KeyPair, subject: string, name: string, nats: Record<string, unknown>): string {
+function sign(
+  issuer: KeyPair,
+  subject: string,
+  name: string,
+  nats: Record<string, unknown>,
+  expires?: number,
+): string {
   const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'ed25519-nkey' }));
   const claims: Record<string, unknown> = {
     jti: '',
@@ -23,6 +29,7 @@ function sign(issuer: KeyPair, subject: string, name: string, nats: Record<strin
     sub: subject,
     nats: { ...nats, version: 2 },
   };
+  if (expires !== undefined) claims.exp = expires;
   claims.jti = createHash('sha256').update(JSON.stringify(claims)).digest('hex').slice(0, 52).toUpperCase();
   const payload = b64url(JSON.stringify(claims));
   const signature = b64url(issuer.sign(new TextEncoder().encode(`${header}.${payload}`)));
@@ -36,6 +43,8 @@ export interface JwtLogin {
   creds: string;
   /** The user's seed, to check it never shows. */
   seed: string;
+  /** Another user of the same account, its JWT expiring at `expires` (Unix seconds) if given: a renewal. */
+  userCreds(expires?: number): { creds: string; seed: string; expiresAt: number };
 }
 
 /** An operator, an account allowed JetStream (and the system account), and one user of it. */
@@ -44,7 +53,6 @@ export function makeJwtLogin(): JwtLogin {
   const account = nkeys.createAccount();
   // JetStream in operator mode needs the server's own (system) account.
   const system = nkeys.createAccount();
-  const user = nkeys.createUser();
   const operatorJwt = sign(operator, operator.getPublicKey(), 'chainprice-test-operator', {
     type: 'operator',
     system_account: system.getPublicKey(),
@@ -67,34 +75,38 @@ export function makeJwtLogin(): JwtLogin {
     },
     default_permissions: { pub: {}, sub: {} },
   });
-  const userJwt = sign(account, user.getPublicKey(), 'chainprice-service', {
-    type: 'user',
-    pub: {},
-    sub: {},
-    subs: -1,
-    data: -1,
-    payload: -1,
-  });
-  const seed = text(user.getSeed());
-  const creds = [
-    '-----BEGIN NATS USER JWT-----',
-    userJwt,
-    '------END NATS USER JWT------',
-    '',
-    '************************* IMPORTANT *************************',
-    'NKEY Seed printed below can be used to sign and prove identity.',
-    'NKEYs are sensitive and should be treated as secrets.',
-    '',
-    '-----BEGIN USER NKEY SEED-----',
-    seed,
-    '------END USER NKEY SEED------',
-    '',
-  ].join('\n');
+  const userCreds = (expires?: number) => {
+    const user = nkeys.createUser();
+    const userJwt = sign(
+      account,
+      user.getPublicKey(),
+      'chainprice-service',
+      { type: 'user', pub: {}, sub: {}, subs: -1, data: -1, payload: -1 },
+      expires,
+    );
+    const seed = text(user.getSeed());
+    const creds = [
+      '-----BEGIN NATS USER JWT-----',
+      userJwt,
+      '------END NATS USER JWT------',
+      '',
+      '************************* IMPORTANT *************************',
+      'NKEY Seed printed below can be used to sign and prove identity.',
+      'NKEYs are sensitive and should be treated as secrets.',
+      '',
+      '-----BEGIN USER NKEY SEED-----',
+      seed,
+      '------END USER NKEY SEED------',
+      '',
+    ].join('\n');
+    return { creds, seed, expiresAt: expires === undefined ? Number.POSITIVE_INFINITY : expires * 1000 };
+  };
+  const { creds, seed } = userCreds();
   const config = [
     `operator: "${operatorJwt}"`,
     'resolver: MEMORY',
     `system_account: ${system.getPublicKey()}`,
     `resolver_preload: { ${account.getPublicKey()}: "${accountJwt}", ${system.getPublicKey()}: "${systemJwt}" }`,
   ].join('\n');
-  return { config, creds, seed };
+  return { config, creds, seed, userCreds };
 }
