@@ -88,6 +88,8 @@ export class BusFeed implements LiveFeed {
   private buffered: BusMessage[] = [];
   /** While a state request waits on a holder: that holder, and what wakes the wait when another epoch speaks. */
   private asked: { holder: string; wake: () => void } | null = null;
+  /** Settles when the connection drops: a read in flight over it then would wait out its timeout for nothing. */
+  private dropped = signal();
   private detail: string | null = 'waiting for the estimator’s state over NATS';
   private sub: Subscription | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -175,6 +177,8 @@ export class BusFeed implements LiveFeed {
       if (status.type === 'disconnect') {
         if (!this.natsConnected) continue;
         this.natsConnected = false;
+        this.dropped.fire();
+        this.dropped = signal();
         this.counters.nats_disconnects += 1;
         this.detail = `edge: lost the connection to NATS at ${shown}; reconnecting`;
         log(`NATS: lost the connection to ${shown}; reconnecting (clients stay connected)`);
@@ -319,8 +323,22 @@ export class BusFeed implements LiveFeed {
    * 'lease moved' when another publisher took the lease while we waited for the holder's answer.
    */
   private async readState(): Promise<BusState | null | 'lease moved'> {
-    const { nc, kv } = this.options;
     if (!this.natsConnected) return null;
+    // A request sent just before the connection dropped (an edge frozen, then dropped by the server
+    // as a slow consumer) is never answered, and the reconnection does not resend it: give it up at
+    // once and ask again over the new connection.
+    let abandoned = false;
+    const read = this.readStateOnce(() => abandoned);
+    const lost = this.dropped.fired.then(() => 'lost' as const);
+    const result = await Promise.race([read, lost]);
+    if (result !== 'lost') return result;
+    abandoned = true;
+    this.detail = 'edge: lost the connection to NATS while reading the estimator’s state; retrying';
+    return null;
+  }
+
+  private async readStateOnce(abandoned: () => boolean): Promise<BusState | null | 'lease moved'> {
+    const { nc, kv } = this.options;
     try {
       const holder = await leaseHolder(kv, this.subjects.leaseKey);
       if (holder === null) {
@@ -340,7 +358,8 @@ export class BusFeed implements LiveFeed {
       if (state.epoch !== holder) return null; // a former holder answered: ask again
       return state;
     } catch (error) {
-      this.detail = `edge: cannot read the estimator’s state over NATS (${busError(error)}); retrying`;
+      if (!abandoned())
+        this.detail = `edge: cannot read the estimator’s state over NATS (${busError(error)}); retrying`;
       return null;
     }
   }
@@ -354,18 +373,20 @@ export class BusFeed implements LiveFeed {
    */
   private async unlessLeaseMoves(request: Promise<Msg>, holder: string): Promise<Msg | null> {
     request.catch(() => {}); // abandoned when the lease moves: its timeout must not go unhandled
+    let asked: typeof this.asked = null;
     try {
       for (;;) {
         const woken = new Promise<null>((resolve) => {
-          this.asked = { holder, wake: () => resolve(null) };
+          asked = { holder, wake: () => resolve(null) };
+          this.asked = asked;
         });
         const reply = await Promise.race([request, woken]);
         if (reply !== null) return reply;
-        this.asked = null;
         if ((await leaseHolder(this.options.kv, this.subjects.leaseKey)) !== holder) return null;
       }
     } finally {
-      this.asked = null;
+      // A wait given up when the connection dropped must not clear a newer one's.
+      if (this.asked === asked) this.asked = null;
     }
   }
 
@@ -389,6 +410,15 @@ export class BusFeed implements LiveFeed {
   private emit(event: FeedEvent): void {
     for (const listener of this.eventListeners) listener(event);
   }
+}
+
+/** A promise settled once, by `fire`. */
+function signal(): { fired: Promise<void>; fire: () => void } {
+  let fire = () => {};
+  const fired = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { fired, fire };
 }
 
 function delay(ms: number): Promise<void> {

@@ -1,6 +1,7 @@
 // Where NATS is and how to log in (pure, no NATS client loaded): the server URL(s) from `--nats` or
-// CHAINPRICE_NATS, credentials from the environment only (user and password, a token, or an NKey
-// seed). A bad one is one sentence and a hint. Credentials are never printed: `shown` is the URL as
+// CHAINPRICE_NATS, credentials from the environment only (user and password, a token, an NKey
+// seed, or the path of a credentials file: a user JWT and its seed, as nsc writes it; the file is
+// read when connecting, nats-connect.ts). A bad one is one sentence and a hint. Credentials are never printed: `shown` is the URL as
 // it may be logged, and `authKind` names the kind of credential, never its value.
 
 import { UserError } from '../errors.ts';
@@ -10,15 +11,16 @@ export interface NatsTarget {
   servers: string[];
   /** What may be logged: the servers, never a credential. */
   shown: string;
-  auth: { user?: string; pass?: string; token?: string; nkeySeed?: string };
+  auth: { user?: string; pass?: string; token?: string; nkeySeed?: string; credsFile?: string };
   /** Which kind of credential was given, for the log line ("token", …) — never its value. */
-  authKind: 'none' | 'user' | 'token' | 'nkey';
+  authKind: 'none' | 'user' | 'token' | 'nkey' | 'creds';
 }
 
 export const NATS_ENV_HELP = `NATS credentials come from the environment only (never from flags, which show in ps):
   CHAINPRICE_NATS_USER and CHAINPRICE_NATS_PASSWORD   user and password
   CHAINPRICE_NATS_TOKEN                               a token
-  CHAINPRICE_NATS_NKEY                                an NKey seed (SU…)`;
+  CHAINPRICE_NATS_NKEY                                an NKey seed (SU…)
+  CHAINPRICE_NATS_CREDS                               the path of a credentials file (user JWT and seed)`;
 
 /** Reads and checks the URL(s) and the credentials; throws UserError naming `flag` on a bad one. */
 export function natsTarget(
@@ -53,10 +55,16 @@ export function natsTarget(
   const pass = env.CHAINPRICE_NATS_PASSWORD || undefined;
   const token = env.CHAINPRICE_NATS_TOKEN || undefined;
   const nkey = env.CHAINPRICE_NATS_NKEY || undefined;
-  const given = [user !== undefined || pass !== undefined, token !== undefined, nkey !== undefined];
+  const creds = env.CHAINPRICE_NATS_CREDS || undefined;
+  const given = [
+    user !== undefined || pass !== undefined,
+    token !== undefined,
+    nkey !== undefined,
+    creds !== undefined,
+  ];
   if (given.filter(Boolean).length > 1) {
     throw new UserError('more than one kind of NATS credential is set in the environment', {
-      hint: 'set only one of CHAINPRICE_NATS_USER/PASSWORD, CHAINPRICE_NATS_TOKEN or CHAINPRICE_NATS_NKEY',
+      hint: 'set only one of CHAINPRICE_NATS_USER/PASSWORD, CHAINPRICE_NATS_TOKEN, CHAINPRICE_NATS_NKEY or CHAINPRICE_NATS_CREDS',
     });
   }
   if ((user === undefined) !== (pass === undefined)) {
@@ -75,5 +83,6 @@ export function natsTarget(
     }
     return { servers, shown, auth: { nkeySeed: nkey.trim() }, authKind: 'nkey' };
   }
+  if (creds !== undefined) return { servers, shown, auth: { credsFile: creds }, authKind: 'creds' };
   return { servers, shown, auth: {}, authKind: 'none' };
 }

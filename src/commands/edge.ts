@@ -2,7 +2,8 @@
 // /metrics — with no node and no estimator: the live state comes from the publishing estimator over
 // NATS (src/bus/bus-feed.ts), and the history API is answered through NATS by an estimator. Run as
 // many as the clients need, behind a load balancer (docs/deploy-nats.md). SIGINT/SIGTERM close the
-// WebSocket clients with 1001 (going away), then the NATS connection. In: the parsed options
+// WebSocket clients with 1001 (going away), then the NATS connection; so does the NATS server
+// refusing our login for good (exit 1 with one sentence). In: the parsed options
 // (edge-options.ts). Out: the exit code.
 
 import type { Service } from '../server/http-service.ts';
@@ -12,7 +13,7 @@ export async function run(options: EdgeOptions): Promise<number> {
   const status = (line: string) => console.error(`chainprice: ${line}`);
   const { buildApp } = await import('../server/app.ts');
   const { listen } = await import('../server/http-service.ts');
-  const { openBus } = await import('../bus/bus-start.ts');
+  const { openBus, untilStopped } = await import('../bus/bus-start.ts');
   const { BusFeed, BusHistory, BusBlocks } = await import('../bus/bus-feed.ts');
 
   const bus = await openBus(options.nats, 'edge');
@@ -60,5 +61,5 @@ export async function run(options: EdgeOptions): Promise<number> {
     await close().catch(() => {});
     throw error;
   }
-  return service.stopped;
+  return untilStopped(service, bus.ended, close);
 }

@@ -10,6 +10,8 @@ import type { Source } from './serve-source.ts';
 
 export interface Publishing {
   instance: string;
+  /** Resolves when the NATS connection has ended for good: null if closed here, else why serve must stop. */
+  ended: Promise<UserError | null>;
   start(): void;
   close(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function openPublisher(
   );
   return {
     instance: bus.instance,
+    ended: bus.ended,
     start: () => publisher.start(),
     close: async () => {
       await publisher.stop();

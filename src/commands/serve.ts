@@ -131,5 +131,8 @@ export async function run(options: ServeOptions): Promise<number> {
   // /health; once they are over, stalls count again.
   const firstFill = source.node?.firstBlockWindowFill ?? Promise.resolve();
   void Promise.all([firstFill, firstHistoryBuild]).then(() => processWatch().startUpOver());
-  return service.stopped;
+  if (bus === undefined) return service.stopped;
+  // NATS refusing the login for good while running stops serve as it would at start.
+  const { untilStopped } = await import('../bus/bus-start.ts');
+  return untilStopped(service, bus.ended, close);
 }

@@ -7,12 +7,15 @@
 // One serialisation per update serves every client. A client whose send buffer is above
 // `slowClientBytes` is skipped (the update is counted as dropped for it) and, once its buffer has
 // drained, gets a fresh snapshot: a slow reader never grows the server's memory or delays the others.
-// Heartbeat: a WebSocket ping every `heartbeatMs`; a client that has not answered the previous one is
-// cut off. Client requests are rate-limited; see client-message.ts for what is accepted.
+// Heartbeat: a WebSocket ping every `heartbeatMs`, carrying a fresh random payload; a client that has
+// not answered the previous one with that payload is cut off. Only a client that reads can know the
+// payload, so one that never reads (and would hold its send buffer for ever) is cut off after one
+// to two intervals even if it sends pongs blindly. Client requests are rate-limited; see client-message.ts for what is accepted.
 //
 // Assumes the feed's `evidence()` agrees with the updates it has emitted (points appear in
 // `evidence()` no earlier than in an update), so a snapshot followed by updates holds each point once.
 
+import { randomBytes } from 'node:crypto';
 import type { EvidencePoint, FeedEvent, LiveFeed, LiveState, LiveUpdate } from '../live/feed.ts';
 import { readClientMessage } from './client-message.ts';
 import { frame, type PriceBody, priceBody, serialiseBody } from './price-message.ts';
@@ -24,15 +27,17 @@ export interface HubSocket {
   readonly bufferedAmount: number;
   readonly readyState: number;
   send(data: string): void;
-  ping(): void;
+  ping(data?: Buffer): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
   on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
-  on(event: 'pong', listener: () => void): unknown;
+  on(event: 'pong', listener: (data: Buffer) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
 }
 
 const OPEN = 1;
+/** Random bytes in each ping: too many to guess, and a ping frame is still a few bytes. */
+const PING_PAYLOAD_BYTES = 8;
 
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY = 1008;
@@ -97,6 +102,8 @@ interface Client {
   seq: number;
   limit: number;
   alive: boolean;
+  /** The payload of the last ping, which its pong must echo (RFC 6455 §5.5.3); null before the first. */
+  pingPayload: Buffer | null;
   behind: boolean;
   missed: number;
   /** The feed update count when this client last got a snapshot. */
@@ -208,6 +215,7 @@ export class MempoolHub {
       seq: 0,
       limit: this.snapshotSize(options.limit),
       alive: true,
+      pingPayload: null,
       behind: false,
       missed: 0,
       syncedVersion: 0,
@@ -219,7 +227,9 @@ export class MempoolHub {
     this.clients.add(client);
     this.counters.connections += 1;
     socket.on('close', () => this.clients.delete(client));
-    socket.on('pong', () => {
+    socket.on('pong', (data) => {
+      // A pong that does not echo the last ping (unsolicited, or sent without reading) proves nothing.
+      if (client.pingPayload !== null && !client.pingPayload.equals(data)) return;
       client.alive = true;
     });
     socket.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
@@ -478,7 +488,8 @@ export class MempoolHub {
         continue;
       }
       client.alive = false;
-      if (client.socket.readyState === OPEN) client.socket.ping();
+      client.pingPayload = randomBytes(PING_PAYLOAD_BYTES);
+      if (client.socket.readyState === OPEN) client.socket.ping(client.pingPayload);
     }
   }
 }

@@ -1,6 +1,6 @@
 // A WebSocket client written on a bare TCP socket, for what Node's WebSocket cannot do: stop reading
-// (a slow client whose buffers fill) and stay silent to pings (a dead client). It parses the
-// server's frames itself and never answers pings.
+// (a slow client whose buffers fill) and stay silent to pings (a dead client), or send pongs it did
+// not read a ping for. It parses the server's frames itself and never answers pings by itself.
 
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -17,6 +17,8 @@ export interface RawClient {
   texts(): Record<string, unknown>[];
   closed: Promise<void>;
   sendText(text: string): void;
+  /** A pong frame with `payload`: an unsolicited one, or a blind answer to a ping never read. */
+  sendPong(payload?: Buffer): void;
 }
 
 export async function rawConnect(
@@ -81,17 +83,24 @@ export async function rawConnect(
     }
   }
 
+  /** A masked client frame (RFC 6455 §5.2) of fewer than 126 bytes. */
+  function sendFrame(opcode: number, payload: Buffer): void {
+    if (payload.length >= 126) throw new Error('raw client: only short frames');
+    const mask = randomBytes(4);
+    const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
+    socket.write(Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | payload.length]), mask, masked]));
+  }
+
   return {
     socket,
     frames,
     texts: () => frames.filter((f) => f.opcode === 1).map((f) => JSON.parse(f.payload.toString())),
     closed,
     sendText(text: string) {
-      const payload = Buffer.from(text);
-      if (payload.length >= 126) throw new Error('raw client: only short frames');
-      const mask = randomBytes(4);
-      const masked = Buffer.from(payload.map((byte, i) => byte ^ mask[i % 4]));
-      socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]));
+      sendFrame(0x1, Buffer.from(text));
+    },
+    sendPong(payload = Buffer.alloc(0)) {
+      sendFrame(0xa, payload);
     },
   };
 }

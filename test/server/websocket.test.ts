@@ -337,6 +337,30 @@ describe('slow and dead clients', () => {
     );
   });
 
+  test('a client that never reads is cut off even if it sends pongs blindly', async () => {
+    const { port } = await start({ hub: { heartbeatMs: 100 } });
+    const blind = await rawConnect(port, '/ws/mempool', { paused: true });
+    blind.socket.on('error', () => {}); // its pongs fail once it is cut off
+    let closed = false;
+    void blind.closed.then(() => {
+      closed = true;
+    });
+    // Pongs without reading: empty ones, and ones with a payload it could only have guessed.
+    const timer = setInterval(() => {
+      blind.sendPong();
+      blind.sendPong(Buffer.from('guessed!'));
+    }, 20);
+    const started = Date.now();
+    try {
+      await waitFor(() => closed, { what: 'the blind ponger to be cut off', timeoutMs: 3_000 });
+    } finally {
+      clearInterval(timer);
+      blind.socket.destroy();
+    }
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 100, `cut off after ${elapsed} ms`);
+  });
+
   test('a client that answers pings stays connected', async () => {
     const { url } = await start({ hub: { heartbeatMs: 50 } });
     const client = await openClient(url());

@@ -7,66 +7,14 @@
 // a hint.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { describe, test } from 'node:test';
 import { parseEdgeArgs } from '../../../src/commands/edge-options.ts';
 import { parseServeArgs } from '../../../src/commands/serve-options.ts';
 import type { PriceMessage, ServerMessage } from '../../../src/server/protocol.ts';
 import { openClient, type TestClient } from '../../server/ws-client.ts';
 import { waitFor } from '../../support/wait.ts';
+import { logsOf, type Run, runCli, waitForLine } from './cli-run.ts';
 import { NatsServer, NO_NATS } from './nats-server.ts';
-
-const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
-
-interface Run {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-const runs: Run[] = [];
-after(() => {
-  for (const run of runs) run.child.kill('SIGKILL');
-});
-
-function runCli(args: string[], env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  child.stdout?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const run = { child, stderr: () => stderr, exited };
-  runs.push(run);
-  return run;
-}
-
-async function waitForLine(run: Run, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  return waitFor(
-    () => {
-      const found = run.stderr().match(pattern);
-      if (found === null && run.child.exitCode !== null) {
-        throw new Error(`exited (${run.child.exitCode}) with no line matching ${pattern}:\n${run.stderr()}`);
-      }
-      return found;
-    },
-    { what: `a line matching ${pattern}`, timeoutMs, detail: () => run.stderr() },
-  );
-}
-
-/** The output of each run, for a failure message. */
-function logsOf(named: Record<string, Run>): string {
-  return Object.entries(named)
-    .map(([name, run]) => `--- ${name}:\n${run.stderr()}`)
-    .join('\n');
-}
 
 const isPrice = (m: ServerMessage): m is PriceMessage => m.type === 'snapshot' || m.type === 'update';
 
@@ -319,6 +267,11 @@ describe('options', () => {
     assert.equal(parseEdgeArgs(['--nats', 'nats://a:1'], {}).network, 'main');
     assert.equal(parseServeArgs(['--demo', '--nats', 'nats://a:1'], {}).nats?.shown, 'nats://a:1');
     assert.equal(parseServeArgs(['--demo'], {}).nats, undefined);
+    const creds = parseEdgeArgs(['--nats', 'nats://a:1'], {
+      CHAINPRICE_NATS_CREDS: '/etc/chainprice/nats.creds',
+    });
+    assert.equal(creds.nats.authKind, 'creds');
+    assert.equal(creds.nats.auth.credsFile, '/etc/chainprice/nats.creds');
   });
 
   for (const [args, env, pattern] of [
@@ -333,6 +286,11 @@ describe('options', () => {
       /more than one kind/,
     ],
     [['--nats', 'nats://a:1'], { CHAINPRICE_NATS_NKEY: 'not-a-seed' }, /not a user NKey seed/],
+    [
+      ['--nats', 'nats://a:1'],
+      { CHAINPRICE_NATS_NKEY: 'SUx', CHAINPRICE_NATS_CREDS: '/etc/chainprice/nats.creds' },
+      /more than one kind/,
+    ],
     [['--nats', 'nats://a:1', '--frobnicate'], {}, /unknown option --frobnicate \(chainprice edge --help\)$/],
   ] as const) {
     test(`edge refuses ${args.join(' ') || 'no --nats'} ${Object.keys(env).join(' ')}`, () => {

@@ -31,7 +31,7 @@ export class NatsServer {
   private portValue = 0;
   private readonly dir: string;
   private readonly configFile: string;
-  private readonly options: NatsServerOptions;
+  private options: NatsServerOptions;
   private child: ChildProcess | null = null;
   log = '';
 
@@ -49,6 +49,12 @@ export class NatsServer {
 
   get url(): string {
     return `nats://127.0.0.1:${this.portValue}`;
+  }
+
+  /** Its monitoring endpoint (/varz, /connz), when the configuration asks for one (`http: "127.0.0.1:-1"`). */
+  get monitorUrl(): string | undefined {
+    const port = /Starting http monitor on [^\s]*:(\d+)/.exec(this.log)?.[1];
+    return port === undefined ? undefined : `http://127.0.0.1:${port}`;
   }
 
   /** The running server's process id (benchmarks read its CPU time). */
@@ -111,6 +117,22 @@ export class NatsServer {
         this.options.config ?? '',
       ].join('\n'),
     );
+  }
+
+  /** Replaces the extra configuration lines and has the running server reload them (SIGHUP), as an operator would. */
+  async reload(config: string): Promise<void> {
+    const child = this.child;
+    if (child === null) throw new Error('nats-server is not running');
+    this.options = { ...this.options, config };
+    this.writeConfig(this.portValue);
+    const from = this.log.length;
+    child.kill('SIGHUP');
+    const started = Date.now();
+    while (!/Reloaded server configuration/.test(this.log.slice(from))) {
+      if (/\[(ERR|FTL)\]/.test(this.log.slice(from)) || Date.now() - started > START_TIMEOUT_MS)
+        throw new Error(`nats-server did not reload its configuration:\n${this.log.slice(from)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Stops the server; `kill` is SIGKILL (a crash), else SIGTERM (a clean stop). */
