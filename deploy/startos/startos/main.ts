@@ -84,8 +84,17 @@ async function livePrice(): Promise<{ result: 'success' | 'starting' | 'failure'
       signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS),
     });
     if (response.ok) return { result: 'success', message: 'Connected to Bitcoin and estimating' };
-    const body = (await response.json()) as { detail?: string };
-    return { result: 'starting', message: body.detail ?? `/health answered ${response.status}` };
+    // The problems are what /health says is wrong (a full disk, a node that does not answer);
+    // detail is only the feed's state.
+    const body = (await response.json()) as { problems?: string[]; detail?: string | null };
+    const problems = body.problems ?? [];
+    const why = problems.length > 0 ? problems.join('; ') : body.detail;
+    // Before its first estimate the service is starting; any other problem is a failure to show.
+    const starting = problems.every((problem) => problem === 'no estimate yet');
+    return {
+      result: starting ? 'starting' : 'failure',
+      message: why ?? `/health answered ${response.status}`,
+    };
   } catch (error) {
     return { result: 'failure', message: `chainprice does not answer: ${(error as Error).message}` };
   }
