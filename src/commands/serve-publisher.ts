@@ -10,6 +10,8 @@ import type { Source } from './serve-source.ts';
 
 export interface Publishing {
   instance: string;
+  /** A sentence for /health while the NATS connection is down; null while it is up. */
+  problem(): string | null;
   /** Resolves when the NATS connection has ended for good: null if closed here, else why serve must stop. */
   ended: Promise<UserError | null>;
   start(): void;
@@ -25,6 +27,7 @@ export async function openPublisher(
   const { isNetworkName } = await import('../bus/bus-protocol.ts');
   const { openBus } = await import('../bus/bus-start.ts');
   const { BusPublisher } = await import('../bus/publisher.ts');
+  const { BusLink } = await import('../bus/bus-link.ts');
   if (!isNetworkName(source.network))
     throw new UserError(`serve: --nats does not know network ${source.network}`);
   const bus = await openBus(target, 'estimator');
@@ -42,8 +45,14 @@ export async function openPublisher(
     `NATS: ${bus.instance} joined ${target.shown} (credentials: ${target.authKind}) for the ${source.network} ` +
       'network; publishing once it holds the lease, standing by while another estimator does',
   );
+  const link = new BusLink(bus.nc, {
+    shown: target.shown,
+    consequence: 'the edges get no updates from this estimator',
+    log: status,
+  });
   return {
     instance: bus.instance,
+    problem: () => link.problem(),
     ended: bus.ended,
     start: () => publisher.start(),
     close: async () => {

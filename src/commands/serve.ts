@@ -69,6 +69,7 @@ export async function run(options: ServeOptions): Promise<number> {
     blockWindow: source.blockWindow,
     log: status,
     servedBy: bus?.instance,
+    bus,
     storage,
   });
   const stopRecording =

@@ -54,6 +54,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Which instance this is (with NATS: an estimator or an edge), as `served_by` in /health and snapshots. */
   servedBy?: string;
+  /** The estimator's NATS link (serve --nats): /health names it while it is down. */
+  bus?: { problem(): string | null };
   /** Whether the data directory takes the history's writes: /health and /metrics report it. */
   storage?: Pick<StorageWatch, 'problems' | 'dropped' | 'totalDropped' | 'waiting'>;
 }
@@ -169,21 +171,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { storage } = options;
   app.get('/health', async (_request, reply) => {
     const watch = processWatch();
-    const report = healthReport(
-      feed.health(),
-      healthLimits,
-      {
-        rssBytes: watch.rssBytes(),
-        eventLoopStallSeconds: watch.stallSeconds(),
-      },
-      storage === undefined
-        ? null
-        : {
-            problems: storage.problems(),
-            droppedWrites: storage.totalDropped(),
-            waiting: storage.waiting(),
-          },
-    );
+    const report = healthReport(feed.health(), healthLimits, {
+      process: { rssBytes: watch.rssBytes(), eventLoopStallSeconds: watch.stallSeconds() },
+      storage:
+        storage === undefined
+          ? undefined
+          : {
+              problems: storage.problems(),
+              droppedWrites: storage.totalDropped(),
+              waiting: storage.waiting(),
+            },
+      bus: options.bus === undefined ? undefined : { problem: options.bus.problem() },
+    });
     const body =
       options.servedBy === undefined ? report.body : { ...report.body, served_by: options.servedBy };
     return reply.code(report.statusCode).send(body);

@@ -6,7 +6,8 @@
 // figures it also reports resident memory over a configured ceiling and a stalled event loop, and
 // with the data directory's state (store/storage.ts) a disk that refuses the history's writes: the
 // live price goes on then, but a box's health light must show that its history is not being kept,
-// so the status is 503 until the writes go through again.
+// so the status is 503 until the writes go through again. An estimator publishing over NATS adds
+// its link to the bus (bus/bus-link.ts): while it is down the edges get nothing from it.
 
 import type { FeedHealth } from '../live/feed.ts';
 
@@ -46,6 +47,14 @@ export interface StorageHealth {
   waiting: string[];
 }
 
+/** The other parts of the service whose state /health reports, each when the service has it. */
+export interface HealthInputs {
+  process?: ProcessHealth;
+  storage?: StorageHealth;
+  /** The estimator's NATS link: a sentence while it is down, null while it is up. */
+  bus?: { problem: string | null };
+}
+
 export interface HealthBody {
   status: 'ok' | 'unhealthy';
   source: FeedHealth['source'];
@@ -83,9 +92,10 @@ export interface HealthBody {
 export function healthReport(
   health: FeedHealth,
   limits: HealthLimits,
-  proc: ProcessHealth | null = null,
-  storage: StorageHealth | null = null,
+  inputs: HealthInputs = {},
 ): { statusCode: 200 | 503; body: HealthBody } {
+  const proc = inputs.process ?? null;
+  const storage = inputs.storage ?? null;
   // The source's own sentences (a node that does not answer, ZMQ quiet) say what the generic
   // connection and silence lines would, and more: those are then left out.
   const sourceProblems = health.problems ?? [];
@@ -112,6 +122,7 @@ export function healthReport(
   }
   for (const problem of storage?.problems ?? [])
     problems.push(`${problem} (the price history is not being written)`);
+  if (inputs.bus?.problem) problems.push(inputs.bus.problem);
   return {
     statusCode: problems.length === 0 ? 200 : 503,
     body: {

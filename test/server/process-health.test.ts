@@ -30,8 +30,7 @@ describe('health of the process', () => {
     feed.emit(numberedPoints(1, 3));
     const limits = { ...DEFAULT_HEALTH_LIMITS, maxRssBytes: 200 * 2 ** 20 };
     const fine = healthReport(feed.health(), limits, {
-      rssBytes: 150 * 2 ** 20,
-      eventLoopStallSeconds: 0.02,
+      process: { rssBytes: 150 * 2 ** 20, eventLoopStallSeconds: 0.02 },
     });
     assert.equal(fine.statusCode, 200);
     assert.deepEqual(fine.body.problems, []);
@@ -41,8 +40,7 @@ describe('health of the process', () => {
       event_loop_stall_seconds: 0.02,
     });
     const bad = healthReport(feed.health(), limits, {
-      rssBytes: 260 * 2 ** 20,
-      eventLoopStallSeconds: 2.34,
+      process: { rssBytes: 260 * 2 ** 20, eventLoopStallSeconds: 2.34 },
     });
     assert.equal(bad.statusCode, 503);
     assert.deepEqual(bad.body.problems, [
@@ -51,8 +49,7 @@ describe('health of the process', () => {
     ]);
     // No ceiling by default: any size is fine.
     const open = healthReport(feed.health(), DEFAULT_HEALTH_LIMITS, {
-      rssBytes: 2 ** 40,
-      eventLoopStallSeconds: 0,
+      process: { rssBytes: 2 ** 40, eventLoopStallSeconds: 0 },
     });
     assert.deepEqual(open.body.problems, []);
   });

@@ -25,10 +25,12 @@ describe('storage health', () => {
     const plain = healthReport(feed.health(), DEFAULT_HEALTH_LIMITS);
     assert.equal(plain.statusCode, 200);
     assert.equal('storage' in plain.body, false);
-    const bad = healthReport(feed.health(), DEFAULT_HEALTH_LIMITS, null, {
-      problems: ['no space left on the device that holds /data'],
-      droppedWrites: 3,
-      waiting: ['live'],
+    const bad = healthReport(feed.health(), DEFAULT_HEALTH_LIMITS, {
+      storage: {
+        problems: ['no space left on the device that holds /data'],
+        droppedWrites: 3,
+        waiting: ['live'],
+      },
     });
     assert.equal(bad.statusCode, 503);
     assert.equal(bad.body.status, 'unhealthy');

@@ -196,6 +196,53 @@ describe('stand-by estimator', { skip: NO_NATS, timeout: 180_000 }, () => {
   });
 });
 
+describe('the estimator loses NATS', { skip: NO_NATS, timeout: 120_000 }, () => {
+  test('serve --nats says so in /health and its log while NATS is down, serves its own clients, and clears once back', async () => {
+    const nats = await NatsServer.start();
+    try {
+      const serve = estimator(nats.url, CHEAP);
+      await waitForLine(serve, /lease for demo: acquired/, 60_000);
+      await marketReady(serve);
+      const [, url] = await waitForLine(serve, /on (http:\/\/\S+\/)/, 10_000);
+      const health = async () => {
+        const res = await fetch(`${url}health`);
+        return { status: res.status, problems: ((await res.json()) as { problems: string[] }).problems };
+      };
+      await waitFor(health, {
+        what: 'serve to be healthy',
+        until: (h) => h.status === 200,
+        timeoutMs: 30_000,
+      });
+      await nats.stop(true);
+      const down = await waitFor(health, {
+        what: '/health to name the lost NATS connection',
+        until: (h) =>
+          h.problems.some((p) => /^not connected to NATS at nats:\/\/127\.0\.0\.1:\d+ for \d+ s/.test(p)),
+        timeoutMs: 10_000,
+        detail: () => serve.stderr(),
+      });
+      assert.equal(down.status, 503);
+      assert.match(down.problems.join('; '), /the edges get no updates from this estimator\); reconnecting/);
+      await waitForLine(serve, /NATS: lost the connection to nats:\/\/127\.0\.0\.1:\d+; reconnecting/, 5_000);
+      // Its own price goes on meanwhile.
+      const price = await (await fetch(`${url}api/v1/price`)).json();
+      assert.equal(typeof (price as { price: unknown }).price, 'number');
+      await nats.restart();
+      await waitForLine(serve, /NATS: reconnected to nats:\/\/127\.0\.0\.1:\d+ after \d+\.\d s/, 20_000);
+      await waitFor(health, {
+        what: '/health to clear once NATS is back',
+        until: (h) => h.status === 200,
+        timeoutMs: 20_000,
+        detail: () => serve.stderr(),
+      });
+      serve.child.kill('SIGTERM');
+      assert.equal(await serve.exited, 0);
+    } finally {
+      await nats.dispose();
+    }
+  });
+});
+
 describe('credentials and bad input', { skip: NO_NATS, timeout: 60_000 }, () => {
   const PASSWORD = 'pw-7c1d9e';
 
