@@ -9,7 +9,7 @@
 import type { HistoryTables } from '../history/history-tables.ts';
 import type { LiveUpdate } from '../live/feed.ts';
 import { memory } from '../runtime/memory-policy.ts';
-import type { HistoryStore, StoredBlockPrice } from '../store/history.ts';
+import { HistoryStorageError, type HistoryStore, type StoredBlockPrice } from '../store/history.ts';
 import type { StorageWatch } from '../store/storage.ts';
 import type { ServeOptions } from './serve-options.ts';
 import type { Source } from './serve-source.ts';
@@ -18,6 +18,25 @@ export async function openHistory(options: ServeOptions): Promise<HistoryStore |
   if (!options.history) return undefined;
   const { HistoryStore } = await import('../store/history.ts');
   return HistoryStore.open({ dataDir: options.dataDir, source: options.demo ? 'demo' : 'node' });
+}
+
+/**
+ * Whether serve starts without its history after `error` (thrown by openHistory): only when the disk
+ * is full — on a node box the chain fills it, and a service manager restarting a serve that exits
+ * would loop without ever serving. The live price is served then; the log and /health say why the
+ * history is not kept. Out: the parts /health and /metrics read, or null (the error stands).
+ */
+export function historyRefused(
+  error: unknown,
+): Pick<StorageWatch, 'problems' | 'dropped' | 'totalDropped' | 'waiting'> | null {
+  if (!(error instanceof HistoryStorageError) || error.problem.kind !== 'full') return null;
+  const sentence = `${error.problem.message}, so chainprice started without its price history; restart it once there is room`;
+  return {
+    problems: () => [sentence],
+    dropped: () => ({}),
+    totalDropped: () => 0,
+    waiting: () => ['history'],
+  };
 }
 
 /** Block prices waiting for a disk that refuses writes: a week of blocks; older ones are given up on. */

@@ -7,7 +7,7 @@
 
 import { memory } from '../runtime/memory-policy.ts';
 import type { Service } from '../server/http-service.ts';
-import { keepChainHistory, openHistory, recordLive } from './serve-history.ts';
+import { historyRefused, keepChainHistory, openHistory, recordLive } from './serve-history.ts';
 import type { ServeOptions } from './serve-options.ts';
 import { openPublisher, type Publishing } from './serve-publisher.ts';
 import { openSource } from './serve-source.ts';
@@ -23,11 +23,18 @@ export async function run(options: ServeOptions): Promise<number> {
 
   const source = await openSource(options, status);
   let history: Awaited<ReturnType<typeof openHistory>>;
+  let refused: ReturnType<typeof historyRefused> = null;
   try {
     history = await openHistory(options);
   } catch (error) {
-    await source.feed.stop();
-    throw error;
+    refused = historyRefused(error);
+    if (refused === null) {
+      await source.feed.stop();
+      throw error;
+    }
+    status(
+      `${(error as Error).message}; serving the live price without a history (restart once there is room)`,
+    );
   }
   // The seed until the chain gives a confident price: --price-hint, else (node only: the demo's
   // history is of another simulated market) the history's last confident price of the past week.
@@ -70,7 +77,9 @@ export async function run(options: ServeOptions): Promise<number> {
     log: status,
     servedBy: bus?.instance,
     bus,
-    storage,
+    storage: storage ?? refused ?? undefined,
+    noHistory:
+      refused === null ? undefined : 'its data directory’s disk was full when it started: see /health',
   });
   const stopRecording =
     history === undefined || storage === undefined ? () => {} : recordLive(history, source, status, storage);

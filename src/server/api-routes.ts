@@ -8,7 +8,7 @@ import { parseBlockId } from '../live/block-id.ts';
 import type { LiveFeed } from '../live/feed.ts';
 import type { BlockPriceReader, HistoryReader } from '../live/readers.ts';
 import { parseHistoryQuery } from './history-query.ts';
-import { historyRoutes, historyUnavailableRoutes } from './history-routes.ts';
+import { historyRoutes, historyUnavailableRoutes, NO_HISTORY_FLAG } from './history-routes.ts';
 import { round } from './price-message.ts';
 
 export interface ApiOptions {
@@ -16,6 +16,8 @@ export interface ApiOptions {
   history?: HistoryReader;
   /** The chain's price history (days and blocks); without it those routes answer 503. */
   chainHistory?: HistoryTables;
+  /** Why there is no history, when there is none (default: --no-history). */
+  noHistory?: string;
   blocks?: BlockPriceReader;
   now: () => number;
   log: (line: string) => void;
@@ -24,7 +26,7 @@ export interface ApiOptions {
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Promise<void> {
   const { feed } = options;
   if (options.chainHistory !== undefined) historyRoutes(app, options.chainHistory, feed.source);
-  else historyUnavailableRoutes(app);
+  else historyUnavailableRoutes(app, options.noHistory);
 
   app.get('/api/v1/price', async () => {
     const state = feed.current();
@@ -57,7 +59,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
       throw new ApiError(
         503,
         'history_unavailable',
-        'this server keeps no history (it was started with --no-history)',
+        `this server keeps no history (${options.noHistory ?? NO_HISTORY_FLAG})`,
       );
     }
     const estimates = await options.history.estimates(query);

@@ -54,6 +54,8 @@ export interface AppOptions {
   log?: (line: string) => void;
   /** Which instance this is (with NATS: an estimator or an edge), as `served_by` in /health and snapshots. */
   servedBy?: string;
+  /** Why there is no history, when there is none (default: --no-history); the history API says it. */
+  noHistory?: string;
   /** The estimator's NATS link (serve --nats): /health names it while it is down. */
   bus?: { problem(): string | null };
   /** Whether the data directory takes the history's writes: /health and /metrics report it. */
@@ -198,6 +200,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     feed,
     history: options.history,
     chainHistory: options.chainHistory,
+    noHistory: options.noHistory,
     blocks: options.blocks,
     now,
     log,

@@ -103,14 +103,19 @@ export const HISTORY_PATHS = [
   '/api/v1/historical-price',
 ] as const;
 
-/** A server with no history database (--no-history): the history routes answer 503 saying why. */
-export function historyUnavailableRoutes(app: FastifyInstance): void {
+/** Why a server keeps no history, when no one says otherwise. */
+export const NO_HISTORY_FLAG = 'it was started with --no-history';
+
+/** A server with no history database (--no-history, a full disk at start): the history routes answer 503 saying why. */
+export function historyUnavailableRoutes(app: FastifyInstance, why = NO_HISTORY_FLAG): void {
   for (const path of HISTORY_PATHS) {
     app.get(path, async () => {
       throw new ApiError(
         503,
         'history_unavailable',
-        'this server keeps no history (it was started with --no-history): restart it without --no-history to serve the chain price history',
+        why === NO_HISTORY_FLAG
+          ? `this server keeps no history (${why}): restart it without --no-history to serve the chain price history`
+          : `this server keeps no history (${why})`,
       );
     });
   }

@@ -11,7 +11,7 @@ import { UserError } from '../errors.ts';
 import type { SourceKind } from '../live/feed.ts';
 import { ensureDataDir } from './data-dir.ts';
 import { type Database, DatabaseSync, inTransaction, type Statement } from './sqlite.ts';
-import { storageProblem } from './storage.ts';
+import { type StorageProblem, storageProblem } from './storage.ts';
 
 /** Once a minute: fine enough for any chart of the past, 1,440 rows a day. */
 export const DEFAULT_INTERVAL_SECONDS = 60;
@@ -159,17 +159,26 @@ function openDatabase(path: string, durable: boolean): Database {
     db?.close();
     if (error instanceof UserError) throw error;
     const storage = storageProblem(error, dirname(path));
-    if (storage !== null)
-      throw new UserError(`cannot open the history database ${path}: ${storage.message}`, {
-        hint:
-          storage.kind === 'full'
-            ? 'make room on that disk, or choose another directory with --data-dir DIR'
-            : 'make the directory writable, or choose another with --data-dir DIR',
-      });
+    if (storage !== null) throw new HistoryStorageError(path, storage);
     const detail = error instanceof Error ? error.message : String(error);
     throw new UserError(`cannot open the history database ${path}: ${detail}`, {
       hint: 'if the file is not a chainprice history, move it away; chainprice then starts a new one',
     });
+  }
+}
+
+/** The history database cannot be opened because the disk refuses it (full, read-only, …). */
+export class HistoryStorageError extends UserError {
+  readonly problem: StorageProblem;
+  constructor(path: string, problem: StorageProblem) {
+    super(`cannot open the history database ${path}: ${problem.message}`, {
+      hint:
+        problem.kind === 'full'
+          ? 'make room on that disk, or choose another directory with --data-dir DIR'
+          : 'make the directory writable, or choose another with --data-dir DIR',
+    });
+    this.name = 'HistoryStorageError';
+    this.problem = problem;
   }
 }
 
