@@ -119,7 +119,15 @@ export class WorkerPool {
       Atomics.store(signal, 0, 1);
       Atomics.notify(signal, 0);
     }
-    await Promise.all(this.all.map((w) => w.terminate()));
+    // Referenced while they end: an idle worker is unreferenced, and a process with nothing else
+    // to do would otherwise exit before the exit event settles terminate() (seen as "unsettled
+    // top-level await", exit 13, when a history build stopped on a full disk).
+    await Promise.all(
+      this.all.map((w) => {
+        w.ref();
+        return w.terminate();
+      }),
+    );
     for (const { port } of this.channels.values()) port.close();
   }
 

@@ -13,7 +13,7 @@ import { DatabaseSync } from '../../../src/store/sqlite.ts';
 import { waitFor } from '../../support/wait.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
-const skip = mountSkipReason() ?? false;
+const skip = mountSkipReason('ext4') ?? false;
 const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 
 interface Health {
