@@ -4,16 +4,15 @@
 // simulated past waits instead of stopping for good; once the filler file is deleted, the history
 // is written again by itself, /health clears, and the database passes SQLite's integrity check.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from '../../../src/store/sqlite.ts';
+import { startServe } from '../../support/serve-process.ts';
 import { waitFor } from '../../support/wait.ts';
 import { freeBytes, mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const skip = mountSkipReason() ?? false;
-const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 /** The demo's live history and its months of simulated days take about 2 MB: 8 MB holds them with room to spare. */
 const DISK_SIZE = '8m';
 /** Left free before the start: enough to open the database, far too little for the simulated past. */
@@ -41,23 +40,13 @@ describe('serve --demo with its data directory on a full disk', { skip, timeout:
     disk = SmallDisk.tmpfs(DISK_SIZE);
     dataDir = disk.sub('data');
     disk.fill(LEAVE_FREE);
-    server = spawn(process.execPath, [CLI, 'serve', '--demo', '--port', '0', '--data-dir', dataDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const append = (c: Buffer) => {
-      output += c.toString();
-    };
-    server.stdout?.on('data', append);
-    server.stderr?.on('data', append);
-    const child = server;
-    const [, port] = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${output}`);
-        return /serving the demo price on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+    const served = await startServe(['--demo', '--data-dir', dataDir], {
+      onOutput: (text) => {
+        output += text;
       },
-      { what: 'serve to say where it listens', timeoutMs: 60_000, detail: () => output },
-    );
-    base = `http://127.0.0.1:${port}`;
+    });
+    server = served.child;
+    base = served.base;
   });
 
   after(async () => {

@@ -5,16 +5,14 @@
 // user's repair (unmount, e2fsck, mount) the database passes SQLite's integrity check with every
 // row written before, and a new serve writes again.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from '../../../src/store/sqlite.ts';
+import { type ServeProcess, startServe } from '../../support/serve-process.ts';
 import { waitFor } from '../../support/wait.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const skip = mountSkipReason('ext4') ?? false;
-const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 
 interface Health {
   status: string;
@@ -27,30 +25,10 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   return { status: response.status, body: (await response.json()) as T };
 }
 
-interface Serve {
-  child: ChildProcess;
-  base: string;
-  output(): string;
-}
+type Serve = ServeProcess;
 
-async function serve(dataDir: string): Promise<Serve> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--demo', '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const append = (c: Buffer) => {
-    output += c.toString();
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const [, port] = await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${output}`);
-      return /serving the demo price on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-    },
-    { what: 'serve to say where it listens', timeoutMs: 60_000, detail: () => output },
-  );
-  return { child, base: `http://127.0.0.1:${port}`, output: () => output };
+function serve(dataDir: string): Promise<ServeProcess> {
+  return startServe(['--demo', '--data-dir', dataDir]);
 }
 
 async function stop(s: Serve | null): Promise<number | null> {

@@ -4,18 +4,17 @@
 // the chain history (the days of the new blocks) are written by themselves, /health clears, and
 // the database passes SQLite's integrity check.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from '../../../src/store/sqlite.ts';
+import { type ServeProcess, startServe } from '../../support/serve-process.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
 import { bitcoindOrSkipReason, RegtestNode } from '../node/regtest-node.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : (mountSkipReason() ?? false);
-const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 
 interface Health {
   status: string;
@@ -29,41 +28,16 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
 }
 
 /** `chainprice serve` for the node, on a free port; resolves once it says where it listens. */
-async function serve(
-  node: RegtestNode,
-  dataDir: string,
-): Promise<{ child: ChildProcess; base: string; output: () => string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--regtest',
-      '--datadir',
-      node.datadir,
-      '--rpc-port',
-      String(node.rpcPort),
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  const append = (c: Buffer) => {
-    output += c.toString();
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const [, port] = await waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${output}`);
-      return /serving the node price on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-    },
-    { what: 'serve to say where it listens', timeoutMs: 60_000, detail: () => output },
-  );
-  return { child, base: `http://127.0.0.1:${port}`, output: () => output };
+function serve(node: RegtestNode, dataDir: string): Promise<ServeProcess> {
+  return startServe([
+    '--data-dir',
+    dataDir,
+    '--regtest',
+    '--datadir',
+    node.datadir,
+    '--rpc-port',
+    String(node.rpcPort),
+  ]);
 }
 
 describe('serve with a regtest node and a data directory on a disk that fills', {

@@ -4,14 +4,13 @@
 // live price without a history, and says why in its log and in /health (503), in our words.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { startServe } from '../../support/serve-process.ts';
 import { waitFor } from '../../support/wait.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const skip = mountSkipReason() ?? false;
-const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 
 interface Health {
   status: string;
@@ -45,24 +44,14 @@ describe('serve --demo started on a full disk', { skip, timeout: 120_000 }, () =
   });
 
   it('serves the live price without a history, and /health and the log say why', async (t) => {
-    server = spawn(process.execPath, [CLI, 'serve', '--demo', '--port', '0', '--data-dir', dataDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const child = server;
-    child.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    child.stderr?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    const [, port] = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${output}`);
-        return /serving the demo price on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+    const served = await startServe(['--demo', '--data-dir', dataDir], {
+      onOutput: (text) => {
+        output += text;
       },
-      { what: 'serve to say where it listens', timeoutMs: 60_000, detail: () => output },
-    );
-    const base = `http://127.0.0.1:${port}`;
+    });
+    server = served.child;
+    const child = served.child;
+    const base = served.base;
     const full = `no space left on the device that holds ${dataDir}`;
     assert.match(
       output,

@@ -15,7 +15,7 @@
 // window built from the node's own transactions, so nothing is missing and nothing counted twice.
 // The measured times are printed as test diagnostics.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,7 @@ import { addBlock } from '../../../src/node/block-prices.ts';
 import { PriceWindow } from '../../../src/oracle/window.ts';
 import type { PriceMessage } from '../../../src/server/protocol.ts';
 import { openClient } from '../../server/ws-client.ts';
+import { startServe } from '../../support/serve-process.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
 import { Economy } from './economy.ts';
@@ -34,7 +35,7 @@ import { bitcoindOrSkipReason, RegtestNode } from './regtest-node.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : false;
-const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
+const _CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 /** Not a round number, so round-dollar outputs are not round-bitcoin outputs. */
 const PRICE = 53_217.83;
 const WINDOW_SECONDS = 3 * 3600;
@@ -160,13 +161,8 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
       const port = Number(node.zmq[topic].split(':').at(-1));
       proxies.push(await TcpProxy.start({ host: '127.0.0.1', port }));
     }
-    server = spawn(
-      process.execPath,
+    const served = await startServe(
       [
-        CLI,
-        'serve',
-        '--port',
-        '0',
         '--data-dir',
         dataDir,
         '--regtest',
@@ -181,23 +177,14 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
         '--zmq-rawblock',
         proxies[2].endpoint,
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    server.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    server.stderr?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    const child = server;
-    const [, port] = await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${output}`);
-        return /serving the node price on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+      {
+        onOutput: (text) => {
+          output += text;
+        },
       },
-      { what: 'serve to say where it listens', timeoutMs: 60_000, detail: () => output },
     );
-    base = `http://127.0.0.1:${port}`;
+    server = served.child;
+    base = served.base;
     await waitFor(async () => (await getJson<{ price: number | null }>('/api/v1/price')).body.price, {
       what: "a live price near the driver's",
       timeoutMs: 30_000,

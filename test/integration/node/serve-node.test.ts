@@ -5,20 +5,19 @@
 // The chain's price history: the recent days are built in the background on start (from the node's
 // block files) and a newly mined block joins it.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { HistoryStore } from '../../../src/store/history.ts';
+import { startServe } from '../../support/serve-process.ts';
 import { waitFor as waitUntil } from '../../support/wait.ts';
 import { Economy } from './economy.ts';
 import { bitcoindOrSkipReason, RegtestNode } from './regtest-node.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : false;
-const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
 /** Not a round number, so round-dollar outputs are not round-bitcoin outputs. */
 const PRICE = 48_321.09;
 
@@ -55,38 +54,16 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
     minedHeight = await node.call<number>('getblockcount');
     await economy.roundUsdPayments(150, PRICE);
     // Port 0: the service binds a free port itself and says which in its log (no race for it).
-    server = spawn(
-      process.execPath,
-      [
-        CLI,
-        'serve',
-        '--port',
-        '0',
-        '--data-dir',
-        dataDir,
-        '--regtest',
-        '--datadir',
-        node.datadir,
-        '--rpc-port',
-        String(node.rpcPort),
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    server.stdout?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    server.stderr?.on('data', (c: Buffer) => {
-      output += c.toString();
-    });
-    const child = server;
-    const [, port] = await waitUntil(
-      () => {
-        if (child.exitCode !== null) throw new Error(`serve exited (${child.exitCode}):\n${output}`);
-        return /serving the node price on http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+    const served = await startServe(
+      ['--data-dir', dataDir, '--regtest', '--datadir', node.datadir, '--rpc-port', String(node.rpcPort)],
+      {
+        onOutput: (text) => {
+          output += text;
+        },
       },
-      { what: 'serve to say where it listens', timeoutMs: 60_000, detail: () => output },
     );
-    base = `http://127.0.0.1:${port}`;
+    server = served.child;
+    base = served.base;
   });
 
   after(async () => {
