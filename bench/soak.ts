@@ -44,7 +44,8 @@
 // mode: payments ≥ 7 a real second, the window equal to the node's, the history at the tip.
 // Usage: node --expose-gc bench/soak.ts [--minutes 30] [--speed 48] [--clients 100]
 //        node --expose-gc bench/soak.ts --node [--hours 24] [--speed 48] [--rate 8] [--block-minutes 10] [--clients 100]
-// (`npm run bench -- soak` runs the demo mode; docs/performance.md has the figures.)
+// (`npm run bench -- soak` runs the demo mode, `npm run bench -- soak-node` the node mode; the
+// figures are in docs/memory.md, "The soak".)
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
