@@ -29,6 +29,7 @@
 // the node's mempool (`getrawmempool`) and of the blocks wholly inside the window's 3 simulated
 // hours must be in it (missing), and nothing else but the transactions of the one block that
 // straddles the window's start (extra); the chain history must have reached the tip.
+// The clients' latency figures in soak-node.json mean nothing: an update's timestamp is simulated time.
 //
 // Every 2 s it samples RSS and heap; once a simulated hour it forces a GC and records the heap
 // after it, and asks /health; the event loop's lag is how late a 20 ms timer fires, every time.
