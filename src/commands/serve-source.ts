@@ -32,7 +32,15 @@ export interface Source {
   };
 }
 
-export async function openSource(options: ServeOptions, status: (line: string) => void): Promise<Source> {
+/**
+ * `clock` (benchmarks only: bench/soak.ts --node runs simulated days in minutes) replaces the wall
+ * clock the node feed ages its window by; serve never passes it.
+ */
+export async function openSource(
+  options: ServeOptions,
+  status: (line: string) => void,
+  clock?: { now: () => number },
+): Promise<Source> {
   if (options.demo) {
     const { createDemoFeed } = await import('../sim/demo-feed.ts');
     const feed = createDemoFeed({
@@ -55,7 +63,7 @@ export async function openSource(options: ServeOptions, status: (line: string) =
   const { createNodeFeed } = await import('../node/node-feed.ts');
   try {
     const config = resolveNodeConfig(options.node);
-    const feed = await createNodeFeed(config, { onStatus: status });
+    const feed = await createNodeFeed(config, { onStatus: status, now: clock?.now });
     return {
       feed,
       network: config.network,
