@@ -54,11 +54,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { crc32, deflateSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import type { NodeFeed } from '../src/node/node-feed.ts';
 import { memory } from '../src/runtime/memory-policy.ts';
+import { benchArgs, numberArg } from './bench-options.ts';
 import type { ChainCommand, ChainReport, SimClock } from './soak-chain.ts';
 import type { ChildMessage, ClientResults, ParentMessage } from './ws-clients.ts';
 
@@ -85,35 +85,24 @@ const WINDOW_SETTLE_MS = 30_000;
 /** How far back the comparison looks for the blocks of transactions the window should not hold. */
 const EXTRA_SEARCH_BLOCKS = 50;
 
-const { values: args } = (() => {
-  try {
-    return parseArgs({
-      options: {
-        node: { type: 'boolean', default: false },
-        minutes: { type: 'string' },
-        hours: { type: 'string' },
-        speed: { type: 'string' },
-        clients: { type: 'string' },
-        rate: { type: 'string' },
-        'block-minutes': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    console.error(`soak: ${(error as Error).message}`);
-    process.exit(2);
-  }
-})();
+const COMMAND_LINE = {
+  bench: 'soak',
+  usage:
+    'node --expose-gc bench/soak.ts [--minutes 30] [--speed 48] [--clients 100] | --node [--hours 24] [--speed 48] [--rate 8] [--block-minutes 10] [--clients 100]',
+};
+const args = benchArgs(COMMAND_LINE, {
+  node: { type: 'boolean', default: false },
+  minutes: { type: 'string' },
+  hours: { type: 'string' },
+  speed: { type: 'string' },
+  clients: { type: 'string' },
+  rate: { type: 'string' },
+  'block-minutes': { type: 'string' },
+}).values;
 
 /** A positive number option, or its default; anything else ends the run with one sentence. */
-function numberOption(name: keyof typeof args, fallback: number): number {
-  const text = args[name];
-  if (text === undefined || typeof text === 'boolean') return fallback;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0) {
-    console.error(`soak: --${name} must be a positive number, not "${text}".`);
-    process.exit(2);
-  }
-  return n;
+function numberOption(name: Exclude<keyof typeof args, 'node'>, fallback: number): number {
+  return numberArg(COMMAND_LINE, name, args[name], fallback, { above: true });
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -415,6 +404,8 @@ async function startNode(): Promise<Soaked> {
   const history = await openHistory(options);
   if (history === undefined) throw new Error('serve opened no history');
   const chainTables = new HistoryTables(history.database);
+  const { StorageWatch } = await import('../src/store/storage.ts');
+  const storage = new StorageWatch(history.dir, { log: status });
   const app = await buildApp({
     feed: source.feed,
     history,
@@ -425,13 +416,17 @@ async function startNode(): Promise<Soaked> {
     health: { maxRssBytes: options.maxRssBytes },
     blockWindow: source.blockWindow,
     log: status,
+    storage,
   });
-  const stopRecording = recordLive(history, source, status);
+  const stopRecording = recordLive(history, source, status, storage);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const background = new AbortController();
-  const chainHistory = keepChainHistory(options, source, chainTables, status, background.signal).catch(
-    (error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`),
-  );
+  const chainHistory = keepChainHistory(options, source, chainTables, {
+    status,
+    signal: background.signal,
+    onFirstBuild: () => {},
+    storage,
+  }).catch((error: unknown) => status(`the chain price history stopped: ${(error as Error).message}`));
   await feed.start();
   memory.afterStart();
   tellChain({ type: 'go', clock, rate, blockMinutes });
