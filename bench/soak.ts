@@ -7,7 +7,7 @@
 // simulated day in 30 minutes, blocks every 10 simulated minutes).
 //
 // Node (--node): what `chainprice serve` runs against a node, assembled from serve's own parts
-// (src/commands/serve-source.ts, serve-history.ts; its command line parsed by serve-options.ts):
+// (src/commands/serve-source.ts, serve-app.ts, serve-history.ts; its command line parsed by serve-options.ts):
 // NodeFeed over ZMQ and RPC, the 144-block window price, the app with the hub, /metrics and /health,
 // every estimate and block written to the history store, and the chain's price history extended
 // after each block. The node is a Knots regtest in a child process (bench/soak-chain.ts: the
@@ -370,9 +370,8 @@ async function startNode(): Promise<Soaked> {
 
   const { parseServeArgs } = await import('../src/commands/serve-options.ts');
   const { openSource } = await import('../src/commands/serve-source.ts');
-  const { keepChainHistory, openHistory, recordLive } = await import('../src/commands/serve-history.ts');
-  const { HistoryTables } = await import('../src/history/history-tables.ts');
-  const { buildApp } = await import('../src/server/app.ts');
+  const { keepChainHistory, openHistory } = await import('../src/commands/serve-history.ts');
+  const { assembleApp } = await import('../src/commands/serve-app.ts');
   const dataDir = mkdtempSync(join(tmpdir(), 'chainprice-soak-'));
   // serve's own command line, as a user gives it for this node (no CHAINPRICE_* variables).
   const options = parseServeArgs(
@@ -403,22 +402,8 @@ async function startNode(): Promise<Soaked> {
   const feed = source.feed as NodeFeed;
   const history = await openHistory(options);
   if (history === undefined) throw new Error('serve opened no history');
-  const chainTables = new HistoryTables(history.database);
-  const { StorageWatch } = await import('../src/store/storage.ts');
-  const storage = new StorageWatch(history.dir, { log: status });
-  const app = await buildApp({
-    feed: source.feed,
-    history,
-    chainHistory: chainTables,
-    blocks: source.blocks,
-    token: options.token,
-    allowedOrigins: options.allowedOrigins,
-    health: { maxRssBytes: options.maxRssBytes },
-    blockWindow: source.blockWindow,
-    log: status,
-    storage,
-  });
-  const stopRecording = recordLive(history, source, status, storage);
+  const { app, chainTables, storage, stopRecording } = await assembleApp(options, source, history, status);
+  if (chainTables === undefined || storage === undefined) throw new Error('serve kept no history');
   await app.listen({ host: '127.0.0.1', port: 0 });
   const background = new AbortController();
   const chainHistory = keepChainHistory(options, source, chainTables, {

@@ -1,5 +1,5 @@
 // `chainprice serve`: the service. Opens the live source (your node, or the demo with --demo), the
-// history, and with --nats the publisher; assembles the app (src/server/app.ts) and serves it
+// history, and with --nats the publisher; assembles the app (serve-app.ts) and serves it
 // (src/server/http-service.ts): the browser app, the API, /health, /metrics and the WebSocket
 // stream all come from this one process. SIGINT/SIGTERM close the WebSocket clients with 1001
 // (going away), stop the feed and close the history, then exit. In: the parsed options
@@ -7,7 +7,8 @@
 
 import { memory } from '../runtime/memory-policy.ts';
 import type { Service } from '../server/http-service.ts';
-import { historyRefused, keepChainHistory, openHistory, recordLive } from './serve-history.ts';
+import { assembleApp } from './serve-app.ts';
+import { historyRefused, keepChainHistory, openHistory } from './serve-history.ts';
 import type { ServeOptions } from './serve-options.ts';
 import { openPublisher, type Publishing } from './serve-publisher.ts';
 import { openSource } from './serve-source.ts';
@@ -17,7 +18,6 @@ export async function run(options: ServeOptions): Promise<number> {
   memory.atStart();
   const status = (line: string) => console.error(`chainprice: ${line}`);
 
-  const { buildApp } = await import('../server/app.ts');
   const { listen } = await import('../server/http-service.ts');
   const { processWatch } = await import('../server/process-metrics.ts');
 
@@ -59,30 +59,10 @@ export async function run(options: ServeOptions): Promise<number> {
       throw error;
     }
   }
-  // The chain's price history (days and blocks) lives in the same database as the live history.
-  const { HistoryTables } = await import('../history/history-tables.ts');
-  const chainTables = history === undefined ? undefined : new HistoryTables(history.database);
-  // Whether the data directory takes the history's writes (a full or read-only disk): /health, /metrics, the log.
-  const { StorageWatch } = await import('../store/storage.ts');
-  const storage = history === undefined ? undefined : new StorageWatch(history.dir, { log: status });
-  const app = await buildApp({
-    feed: source.feed,
-    history,
-    chainHistory: chainTables,
-    blocks: source.blocks,
-    token: options.token,
-    allowedOrigins: options.allowedOrigins,
-    health: { maxRssBytes: options.maxRssBytes },
-    blockWindow: source.blockWindow,
-    log: status,
-    servedBy: bus?.instance,
+  const { app, chainTables, storage, stopRecording } = await assembleApp(options, source, history, status, {
     bus,
-    storage: storage ?? refused ?? undefined,
-    noHistory:
-      refused === null ? undefined : 'its data directory’s disk was full when it started: see /health',
+    refused,
   });
-  const stopRecording =
-    history === undefined || storage === undefined ? () => {} : recordLive(history, source, status, storage);
 
   const background = new AbortController();
   let chainHistory = Promise.resolve();
