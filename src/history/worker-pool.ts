@@ -119,9 +119,8 @@ export class WorkerPool {
       Atomics.store(signal, 0, 1);
       Atomics.notify(signal, 0);
     }
-    // Referenced while they end: an idle worker is unreferenced, and a process with nothing else
-    // to do would otherwise exit before the exit event settles terminate() (seen as "unsettled
-    // top-level await", exit 13, when a history build stopped on a full disk).
+    // Referenced until they have exited (an idle worker is unreferenced): a process with nothing
+    // else to do would otherwise end before the exit event settles terminate().
     await Promise.all(
       this.all.map((w) => {
         w.ref();
@@ -142,6 +141,11 @@ export class WorkerPool {
   }
 
   private done(worker: Worker, result: DayResult): void {
+    // A job that ends while the pool closes: its promise was rejected already, and its worker must
+    // stay referenced until it has exited (unreferenced, the process could end first, with
+    // terminate() unsettled: "unsettled top-level await", exit 13, seen in one history build in
+    // six that stopped on a read-only disk).
+    if (this.closed) return;
     const waiting = this.running.get(worker);
     this.running.delete(worker);
     worker.unref();
