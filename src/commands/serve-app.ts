@@ -44,7 +44,7 @@ export async function assembleApp(
     blocks: source.blocks,
     token: options.token,
     allowedOrigins: options.allowedOrigins,
-    health: { maxRssBytes: options.maxRssBytes },
+    health: { maxRssBytes: options.maxRssBytes, maxEventLoopStallSeconds: options.maxStallSeconds },
     blockWindow: source.blockWindow,
     log: status,
     servedBy: bus?.instance,

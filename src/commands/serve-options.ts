@@ -1,11 +1,12 @@
 // What `chainprice serve` takes, declared once (options.ts): where it listens, the demo source, the
-// token and origins, the history, /health's memory ceiling, the price hint, NATS and the node.
+// token and origins, the history, /health's memory ceiling and stall limit, the price hint, NATS and the node.
 // Out: ServeOptions, with the rules across options checked (the demo's options only with --demo,
 // the node's never with it; NATS URL and credentials).
 
 import { NATS_ENV_HELP, natsTarget } from '../bus/nats-target.ts';
 import { grouped } from '../format/number.ts';
 import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
+import { DEFAULT_HEALTH_LIMITS } from '../server/health.ts';
 import { NODE_OPTIONS, nodeFlagsOf } from './node-options.ts';
 import { BadValue, declareCommand, type Env, flag, option, usageError } from './options.ts';
 import { ALLOW_ORIGIN, DATA_DIR, HOST, natsOption, PORT, TOKEN } from './shared-options.ts';
@@ -83,6 +84,16 @@ API under /api/v1, /health, /metrics and the WebSocket stream /ws/mempool (see d
       example: '300',
       parse: (text: string, from: string): number => positiveNumber(text, from) * 2 ** 20,
     }),
+    maxStall: option({
+      value: 'SECONDS',
+      help:
+        '/health reports a problem when the event loop was blocked longer than this in the last minute ' +
+        '(raise it on a slow box, e.g. a board computer with an SD card)',
+      shownDefault: String(DEFAULT_HEALTH_LIMITS.maxEventLoopStallSeconds),
+      env: 'CHAINPRICE_MAX_STALL_S',
+      example: '3',
+      parse: positiveNumber,
+    }),
     priceHint: option({
       value: 'USD',
       help:
@@ -123,6 +134,8 @@ API under /api/v1, /health, /metrics and the WebSocket stream /ws/mempool (see d
       priceHint: v.priceHint,
       /** /health's resident-memory ceiling, bytes. */
       maxRssBytes: v.maxRss ?? null,
+      /** /health's limit on an event-loop stall, seconds. */
+      maxStallSeconds: v.maxStall ?? DEFAULT_HEALTH_LIMITS.maxEventLoopStallSeconds,
       node,
       nats:
         v.nats === undefined

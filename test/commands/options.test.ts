@@ -157,6 +157,7 @@ describe('values each option refuses', () => {
     ['serve', ['--demo-speed=0'], /--demo-speed needs a positive number, not "0"/],
     ['serve', ['--demo-seed', '1.5'], /--demo-seed needs a whole number, not "1.5"/],
     ['serve', ['--max-rss', 'lots'], /--max-rss needs a positive number/],
+    ['serve', ['--max-stall=0'], /--max-stall needs a positive number, not "0"/],
     ['serve', ['--price-hint', 'sixty'], /--price-hint needs a price in US dollars per bitcoin/],
     [
       'edge',
@@ -196,6 +197,7 @@ describe('values each option refuses', () => {
     assert.equal(serve.priceHint, 97_250.5);
     assert.deepEqual(serve.allowOrigin, ['https://example.com']);
     assert.equal(serve.maxRss, 300 * 2 ** 20);
+    assert.equal(command('serve').values([], { CHAINPRICE_MAX_STALL_S: '2.5' }).values.maxStall, 2.5);
     const fromEnv = command('edge').values([], {
       CHAINPRICE_ALLOW_ORIGIN: 'https://a.example, ,https://b.example',
     });

@@ -10,6 +10,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { serveCommand } from '../../src/commands/serve-options.ts';
 import { UMBREL_EXPORTS } from './umbrel-exports.ts';
 import { parseYaml, substitute, type YamlValue } from './yaml-subset.ts';
 
@@ -19,6 +20,11 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STORE = join(ROOT, 'deploy/umbrel');
 const APP = join(STORE, 'chainprice-live');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** The environment variables chainprice serve reads (its options' declarations). */
+const SERVE_READS = new Set(
+  Object.values(serveCommand.options as Record<string, { env?: string }>).flatMap((o) => o.env ?? []),
+);
 
 function readYaml(file: string): Mapping {
   return parseYaml(readFileSync(file, 'utf8')) as Mapping;
@@ -106,6 +112,8 @@ describe('the Umbrel app store (deploy/umbrel)', () => {
     );
     assert.equal(environment.CHAINPRICE_DATADIR, '/bitcoin');
     assert.equal(environment.CHAINPRICE_DATA_DIR, '/data');
+    assert.equal(environment.CHAINPRICE_MAX_STALL_S, '3');
+    for (const name of Object.keys(environment)) assert.ok(SERVE_READS.has(name), `serve reads ${name}`);
   });
 });
 
@@ -114,4 +122,11 @@ test("the StartOS package's version is the package's", () => {
   const current = /version: '([^':]+):(\d+)'/.exec(versions);
   assert.ok(current, 'deploy/startos/startos/versions/index.ts names its version as UPSTREAM:REVISION');
   assert.equal(current[1], VERSION);
+});
+
+test('every CHAINPRICE_ variable the StartOS daemon sets is one chainprice serve reads', () => {
+  const main = readFileSync(join(ROOT, 'deploy/startos/startos/main.ts'), 'utf8');
+  const names = [...main.matchAll(/\b(CHAINPRICE_[A-Z0-9_]+):/g)].map((m) => m[1]);
+  assert.ok(names.includes('CHAINPRICE_MAX_STALL_S'), JSON.stringify(names));
+  for (const name of names) assert.ok(SERVE_READS.has(name), `serve reads ${name}`);
 });

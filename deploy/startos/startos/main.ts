@@ -47,6 +47,8 @@ export const main = sdk.setupMain(async ({ effects }) => {
           CHAINPRICE_HOST: '0.0.0.0',
           CHAINPRICE_PORT: String(uiPort),
           CHAINPRICE_DATA_DIR: dataMountpoint,
+          // A board computer blocks now and then (a slow SD card, a large collection): unhealthy only past 3 s.
+          CHAINPRICE_MAX_STALL_S: '3',
           CHAINPRICE_DATADIR: bitcoindMountpoint,
           CHAINPRICE_RPC_HOST: rpcHost,
           CHAINPRICE_RPC_PORT: rpcPort,
