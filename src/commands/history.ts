@@ -20,7 +20,8 @@ import { datadirSubfolder } from '../node/network.ts';
 import { formatUsd } from '../node/node-command.ts';
 import { resolveNodeConfig } from '../node/node-config.ts';
 import { connectToNode } from '../node/node-connection.ts';
-import { HistoryStore } from '../store/history.ts';
+import { resolveDataDir } from '../store/data-dir.ts';
+import { HistoryStore, openHistoryToRead } from '../store/history.ts';
 import { storageProblem } from '../store/storage.ts';
 import type { HistoryOptions } from './history-options.ts';
 
@@ -109,9 +110,17 @@ async function build(parsed: HistoryOptions): Promise<number> {
 }
 
 function show(parsed: HistoryOptions): number {
-  const store = HistoryStore.open({ dataDir: parsed.dataDir, source: 'node' });
+  // Read only: it creates and writes nothing, and reads a history on a read-only disk too.
+  const db = openHistoryToRead({ dataDir: parsed.dataDir, source: 'node' });
+  const tables = db === null ? null : HistoryTables.toRead(db);
+  if (tables === null) {
+    db?.close();
+    process.stderr.write(
+      `chainprice: no chain history in ${resolveDataDir(parsed.dataDir)} yet; build it with "chainprice history build"\n`,
+    );
+    return EXIT.failure;
+  }
   try {
-    const tables = new HistoryTables(store.database);
     const { from, to } = parsed;
     if (parsed.blocks) {
       const lo = typeof from === 'number' ? from : 0;
@@ -147,7 +156,7 @@ function show(parsed: HistoryOptions): number {
       );
     return rows.length === 0 ? EXIT.failure : EXIT.ok;
   } finally {
-    store.close();
+    db?.close();
   }
 }
 

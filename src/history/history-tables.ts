@@ -64,9 +64,17 @@ export class HistoryTables {
   private readonly insertDay: Statement;
   private readonly insertBlock: Statement;
 
-  constructor(db: Database) {
+  /** A history opened to read only (store/history.ts openHistoryToRead): null when it has no chain history. */
+  static toRead(db: Database): HistoryTables | null {
+    const found = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chain_days'")
+      .get();
+    return found === undefined ? null : new HistoryTables(db, false);
+  }
+
+  constructor(db: Database, create = true) {
     this.db = db;
-    db.exec(SCHEMA);
+    if (create) db.exec(SCHEMA);
     this.insertDay = db.prepare(
       `INSERT OR REPLACE INTO chain_days (day, start, price, confidence, blocks, candidates, outputs_used,
          transactions, first_height, last_height, bytes, digest, built_at)

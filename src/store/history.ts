@@ -6,10 +6,12 @@
 // full-resolution estimates for a week, then one merged row per hour for years; block prices for a
 // year and more.
 
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UserError } from '../errors.ts';
 import type { SourceKind } from '../live/feed.ts';
-import { ensureDataDir } from './data-dir.ts';
+import { ensureDataDir, resolveDataDir } from './data-dir.ts';
 import { type Database, DatabaseSync, inTransaction, type Statement } from './sqlite.ts';
 import { type StorageProblem, storageProblem } from './storage.ts';
 
@@ -164,6 +166,63 @@ function openDatabase(path: string, durable: boolean): Database {
     throw new UserError(`cannot open the history database ${path}: ${detail}`, {
       hint: 'if the file is not a chainprice history, move it away; chainprice then starts a new one',
     });
+  }
+}
+
+/** SQLite's "unable to open database file". */
+const SQLITE_CANTOPEN = 14;
+
+/**
+ * The history database of `source` in `dataDir`, opened to read only (history show): nothing is
+ * created or written, so a history on a read-only file system (a disk the kernel turned read-only
+ * after an error, a backup mounted read-only) can still be read. Null when there is none there.
+ */
+export function openHistoryToRead(options: { dataDir?: string; source?: SourceKind } = {}): Database | null {
+  const path = join(resolveDataDir(options.dataDir), HISTORY_FILES[options.source ?? 'node']);
+  if (!existsSync(path)) return null;
+  let db: Database | undefined;
+  try {
+    db = openReadOnly(path);
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version === 0) {
+      // Created and never given its tables: no history yet.
+      db.close();
+      return null;
+    }
+    if (version > SCHEMA_VERSION) {
+      throw new UserError(`${path} was written by a newer chainprice (history version ${version})`, {
+        hint: 'upgrade chainprice to read it',
+      });
+    }
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof UserError) throw error;
+    const storage = storageProblem(error, dirname(path));
+    const detail = storage?.message ?? (error instanceof Error ? error.message : String(error));
+    throw new UserError(`cannot read the history database ${path}: ${detail}`, {
+      hint:
+        storage?.kind === 'read-only'
+          ? 'its last writes are in a file beside it that only a writable directory can apply: mount it writable once'
+          : 'check that the file is a chainprice history and can be read',
+    });
+  }
+}
+
+function openReadOnly(path: string): Database {
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (error) {
+    // A WAL database is read through its -shm file, which a read-only file system cannot create.
+    // With no -wal file beside it, everything is in the main file, and nothing can change it: it
+    // is read as immutable (no -shm, no locks).
+    const code = (error as { errcode?: number }).errcode;
+    if (code === undefined || (code & 0xff) !== SQLITE_CANTOPEN || existsSync(`${path}-wal`)) throw error;
+    const url = pathToFileURL(path);
+    url.searchParams.set('immutable', '1');
+    return new DatabaseSync(url, { readOnly: true });
   }
 }
 
