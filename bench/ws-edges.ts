@@ -33,7 +33,7 @@ export interface EdgeTopology {
   stop(): Promise<void>;
 }
 
-export async function startEdges(feed: LiveFeed, edges: number): Promise<EdgeTopology> {
+export async function startEdges(feed: LiveFeed, edges: number, clients: number): Promise<EdgeTopology> {
   if (NO_NATS) throw new Error(`--edges needs nats-server: ${NO_NATS}`);
   const nats = await NatsServer.start();
   const bus = await openBus(natsTarget(nats.url, {}, '--nats', ''), 'estimator');
@@ -58,7 +58,19 @@ export async function startEdges(feed: LiveFeed, edges: number): Promise<EdgeTop
   for (let i = 0; i < edges; i++) {
     const child = spawn(
       process.execPath,
-      [CLI, 'edge', '--nats', nats.url, '--network', 'demo', '--port', '0'],
+      // Each edge serves every client, should they all come to it.
+      [
+        CLI,
+        'edge',
+        '--nats',
+        nats.url,
+        '--network',
+        'demo',
+        '--port',
+        '0',
+        '--max-clients',
+        String(Math.max(clients, 1)),
+      ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { LiveFeed } from '../src/live/feed.ts';
 import { buildApp } from '../src/server/app.ts';
+import { DEFAULT_HUB_LIMITS } from '../src/server/mempool-hub.ts';
 import { FakeFeed, startSyntheticUpdates } from '../test/server/fake-feed.ts';
 import { benchArgs, numberArg, usageFail } from './bench-options.ts';
 import type { ChildMessage, ClientResults, ParentMessage } from './ws-clients.ts';
@@ -172,6 +173,8 @@ async function main(): Promise<void> {
   const app = await buildApp({
     feed: source.feed,
     webRoot: null,
+    // Every client the run asks for is served (the default cap, 1,000, would turn the rest away).
+    hub: { maxClients: Math.max(args.clients, DEFAULT_HUB_LIMITS.maxClients) },
     log: (line) => console.error(`server: ${line}`),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -179,7 +182,7 @@ async function main(): Promise<void> {
   let urls = [`ws://127.0.0.1:${port}/ws/mempool`];
   let topology: EdgeTopology | null = null;
   if (args.edges > 0) {
-    topology = await startEdges(source.feed, args.edges);
+    topology = await startEdges(source.feed, args.edges, args.clients);
     urls = topology.urls;
     console.log(`edges: ${args.edges} chainprice edge processes fed over NATS; clients spread over them`);
   }

@@ -5,7 +5,7 @@
 import { isNetworkName, NETWORK_NAMES, type NetworkName } from '../bus/bus-protocol.ts';
 import { NATS_ENV_HELP, natsTarget } from '../bus/nats-target.ts';
 import { BadValue, declareCommand, type Env, option, usageError } from './options.ts';
-import { ALLOW_ORIGIN, HOST, natsOption, PORT, TOKEN } from './shared-options.ts';
+import { ALLOW_ORIGIN, HOST, MAX_CLIENTS, natsOption, PORT, TOKEN } from './shared-options.ts';
 
 export const edgeCommand = declareCommand({
   name: 'edge',
@@ -33,6 +33,7 @@ edges follow it and, if it dies, its stand-by. See docs/deploy-nats.md.`,
     port: PORT,
     token: TOKEN,
     allowOrigin: ALLOW_ORIGIN,
+    maxClients: MAX_CLIENTS,
   },
   epilogue: NATS_ENV_HELP,
   finish: ({ values: v }, env: Env) => {
@@ -45,6 +46,7 @@ edges follow it and, if it dies, its stand-by. See docs/deploy-nats.md.`,
       port: v.port,
       token: v.token,
       allowedOrigins: v.allowOrigin,
+      maxClients: v.maxClients,
     };
   },
 });

@@ -30,6 +30,7 @@ export async function run(options: EdgeOptions): Promise<number> {
     blocks: new BusBlocks(bus.nc, options.network),
     token: options.token,
     allowedOrigins: options.allowedOrigins,
+    hub: { maxClients: options.maxClients },
     log: status,
     servedBy: bus.instance,
   });

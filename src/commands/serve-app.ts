@@ -44,6 +44,7 @@ export async function assembleApp(
     blocks: source.blocks,
     token: options.token,
     allowedOrigins: options.allowedOrigins,
+    hub: { maxClients: options.maxClients },
     health: { maxRssBytes: options.maxRssBytes, maxEventLoopStallSeconds: options.maxStallSeconds },
     blockWindow: source.blockWindow,
     log: status,

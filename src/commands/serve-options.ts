@@ -9,7 +9,7 @@ import { DEFAULT_MAX_PRICE, DEFAULT_MIN_PRICE } from '../oracle/estimator.ts';
 import { DEFAULT_HEALTH_LIMITS } from '../server/health.ts';
 import { NODE_OPTIONS, nodeFlagsOf } from './node-options.ts';
 import { BadValue, declareCommand, type Env, flag, option, usageError } from './options.ts';
-import { ALLOW_ORIGIN, DATA_DIR, HOST, natsOption, PORT, TOKEN } from './shared-options.ts';
+import { ALLOW_ORIGIN, DATA_DIR, HOST, MAX_CLIENTS, natsOption, PORT, TOKEN } from './shared-options.ts';
 
 function positiveNumber(text: string, from: string): number {
   const n = Number(text);
@@ -74,6 +74,7 @@ API under /api/v1, /health, /metrics and the WebSocket stream /ws/mempool (see d
     }),
     token: TOKEN,
     allowOrigin: ALLOW_ORIGIN,
+    maxClients: MAX_CLIENTS,
     dataDir: DATA_DIR,
     noHistory: flag({ help: 'keep no history (the history API answers 503)' }),
     maxRss: option({
@@ -129,6 +130,7 @@ API under /api/v1, /health, /metrics and the WebSocket stream /ws/mempool (see d
       demoSeed: v.demoSeed,
       token: v.token,
       allowedOrigins: v.allowOrigin,
+      maxClients: v.maxClients,
       dataDir: v.dataDir,
       history: !v.noHistory,
       priceHint: v.priceHint,

@@ -1,7 +1,8 @@
-// Options more than one command takes, declared once: where the HTTP service listens and who may
-// use it (`serve`, `edge`), the NATS servers (`serve`, `edge`), where chainprice keeps its files
+// Options more than one command takes, declared once: where the HTTP service listens, who may use
+// it and how many stream clients it serves (`serve`, `edge`), the NATS servers (`serve`, `edge`), where chainprice keeps its files
 // (`serve`, `history`). Each checks its value when the command line is read.
 
+import { DEFAULT_HUB_LIMITS } from '../server/mempool-hub.ts';
 import { normaliseOrigin } from '../server/origin-check.ts';
 import { DEFAULT_DATA_DIR } from '../store/data-dir.ts';
 import { BadValue, option } from './options.ts';
@@ -27,6 +28,20 @@ export const PORT = option({
       );
     }
     return port;
+  },
+});
+
+export const MAX_CLIENTS = option({
+  value: 'N',
+  help: 'the most stream (WebSocket) clients served at once; one more is told to try again later (1013)',
+  env: 'CHAINPRICE_MAX_CLIENTS',
+  default: String(DEFAULT_HUB_LIMITS.maxClients),
+  example: '200',
+  parse: (text: string, from: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < 1 || !Number.isSafeInteger(n))
+      throw new BadValue(`${from} needs a whole number of clients, at least 1, not "${text}"`);
+    return n;
   },
 });
 

@@ -10,7 +10,8 @@
 // Heartbeat: a WebSocket ping every `heartbeatMs`, carrying a fresh random payload; a client that has
 // not answered the previous one with that payload is cut off. Only a client that reads can know the
 // payload, so one that never reads (and would hold its send buffer for ever) is cut off after one
-// to two intervals even if it sends pongs blindly. Client requests are rate-limited; see client-message.ts for what is accepted.
+// to two intervals even if it sends pongs blindly. At most `maxClients` are served at once; one
+// more is closed with 1013 (try again later), which the page answers by reconnecting later. Client requests are rate-limited; see client-message.ts for what is accepted.
 //
 // Assumes the feed's `evidence()` agrees with the updates it has emitted (points appear in
 // `evidence()` no earlier than in an update), so a snapshot followed by updates holds each point once.
@@ -42,6 +43,7 @@ const PING_PAYLOAD_BYTES = 8;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_POLICY = 1008;
 export const CLOSE_TOO_BIG = 1009;
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 export interface HubLimits {
   /** The product spec's pace: browsers redraw at most twice a second, and merged updates cost less. */
@@ -57,6 +59,11 @@ export interface HubLimits {
   resumeBytes: number;
   /** How often a client that fell behind is checked for having drained when no update comes. */
   resyncCheckMs: number;
+  /**
+   * Clients served at once; one more is closed with 1013 (try again later). Bounds the memory
+   * clients can hold: each at most `slowClientBytes` of send buffer, plus its socket.
+   */
+  maxClients: number;
   /** Ping interval; a connection silent for two intervals is dead (NAT and proxies drop idle links after ~60 s). */
   heartbeatMs: number;
   /** The histogram moves slowly and is the largest part of a message: resend it at most this often. */
@@ -75,6 +82,7 @@ export const DEFAULT_HUB_LIMITS: HubLimits = {
   slowClientBytes: 256 * 1024,
   resumeBytes: 64 * 1024,
   resyncCheckMs: 1_000,
+  maxClients: 1_000,
   heartbeatMs: 30_000,
   histogramIntervalMs: 5_000,
   messageBurst: 20,
@@ -95,6 +103,8 @@ export interface HubCounters {
   clientMessagesRefused: number;
   closedForPolicy: number;
   heartbeatTimeouts: number;
+  /** Connections refused because `maxClients` were connected. */
+  refusedFull: number;
 }
 
 interface Client {
@@ -147,6 +157,7 @@ export class MempoolHub {
     clientMessagesRefused: 0,
     closedForPolicy: 0,
     heartbeatTimeouts: 0,
+    refusedFull: 0,
   };
   /** Told how long each fan-out (one update handed to every client's socket) took, in seconds. */
   private readonly fanoutListeners = new Set<(seconds: number) => void>();
@@ -208,6 +219,14 @@ export class MempoolHub {
   add(socket: HubSocket, options: { limit?: number } = {}): void {
     if (this.closing) {
       socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+      return;
+    }
+    if (this.clients.size >= this.limits.maxClients) {
+      this.counters.refusedFull += 1;
+      socket.close(
+        CLOSE_TRY_AGAIN_LATER,
+        `${this.limits.maxClients} clients connected already; try again later`,
+      );
       return;
     }
     const client: Client = {

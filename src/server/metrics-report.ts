@@ -159,6 +159,11 @@ export class ServiceMetrics {
     const hubCounter = (name: string, help: string, key: keyof HubCounters) =>
       this.counterOf(name, help, () => hub.counters[key]);
     hubCounter('chainprice_ws_connections_total', 'WebSocket connections accepted.', 'connections');
+    hubCounter(
+      'chainprice_ws_connections_refused_total',
+      'WebSocket connections closed at once (1013) because the most clients allowed were connected.',
+      'refusedFull',
+    );
     const fanoutSeconds = new Histogram({
       name: 'chainprice_ws_fanout_seconds',
       help: 'Time to hand one update to every client.',

@@ -44,6 +44,7 @@ const SERVICE_FAMILIES: Record<string, string> = {
   chainprice_ws_error_frames_total: 'counter',
   chainprice_ws_policy_closes_total: 'counter',
   chainprice_ws_heartbeat_timeouts_total: 'counter',
+  chainprice_ws_connections_refused_total: 'counter',
   chainprice_http_requests_total: 'counter',
 };
 const BLOCK_WINDOW_FAMILIES = [
@@ -88,6 +89,7 @@ class FakeHub implements HubFigures {
     clientMessagesRefused: 9,
     closedForPolicy: 10,
     heartbeatTimeouts: 11,
+    refusedFull: 14,
   };
   clientCount = 12;
   clientsBehind = 13;
@@ -253,6 +255,7 @@ describe('the values', () => {
       ['chainprice_ws_client_messages_refused_total', 'clientMessagesRefused'],
       ['chainprice_ws_policy_closes_total', 'closedForPolicy'],
       ['chainprice_ws_heartbeat_timeouts_total', 'heartbeatTimeouts'],
+      ['chainprice_ws_connections_refused_total', 'refusedFull'],
     ];
     for (const [name, key] of hubNames) assert.equal(value(name), hub.counters[key], name);
     assert.equal(

@@ -252,6 +252,41 @@ describe('client messages', () => {
     });
   }
 
+  test('a client beyond the most allowed is closed with 1013 and a reason; a place freed is taken again', async () => {
+    const { app, url } = await start({ hub: { maxClients: 2 } });
+    const first = await openClient(url());
+    const second = await openClient(url());
+    await first.message(0);
+    await second.message(0);
+    const third = await openClient(url());
+    assert.deepEqual(await third.closed, {
+      code: 1013,
+      reason: '2 clients connected already; try again later',
+    });
+    first.ws.close();
+    await first.closed;
+    // The hub forgets a client when its socket's close event comes.
+    const fourth = await waitFor(
+      async () => {
+        const c = await openClient(url());
+        const outcome = await Promise.race([
+          c.message(0).then(
+            () => 'served',
+            () => 'refused',
+          ),
+          c.closed.then(() => 'refused'),
+        ]);
+        return { c, outcome };
+      },
+      { what: 'a place to be free again', until: (r) => r.outcome === 'served', timeoutMs: 5_000 },
+    );
+    assert.equal((await fourth.c.message(0)).type, 'snapshot');
+    const metrics = await app.inject({ url: '/metrics' });
+    assert.match(metrics.body, /^chainprice_ws_connections_refused_total [1-9]\d*$/m);
+    second.ws.close();
+    fourth.c.ws.close();
+  });
+
   test('an oversize message closes with 1009', async () => {
     const { url } = await start({ maxClientMessageBytes: 1024 });
     const client = await openClient(url());
