@@ -322,7 +322,7 @@ export class MempoolSync {
     ]);
     const cutoff = now() - windowSeconds;
     const fresh = listing.txids.filter((txid) => !this.tracker.has(txid));
-    const [times, bodies, { tip, blocks }] = await Promise.all([
+    const [times, bodies, { tip, blocks, unannounced }] = await Promise.all([
       this.firstSeenTimes(fresh, listing.txids.length),
       this.fetchTransactions(fresh),
       this.blocksInSpan(cutoff),
@@ -350,9 +350,12 @@ export class MempoolSync {
 
     const result = this.tracker.finishResync(entries, BigInt(listing.mempool_sequence));
     this.lastResyncAt = now();
-    const tipMoved = this.lastSnapshot !== null && this.lastSnapshot.tip !== tip;
+    const previous = this.lastSnapshot;
+    const tipMoved = previous !== null && previous.tip !== tip;
     this.lastSnapshot = { sequence: BigInt(listing.mempool_sequence), tip, atMs: started };
-    // Blocks that came while ZMQ was silent or down were announced to no one: the chain changed.
+    // Blocks that came while ZMQ was silent or down were announced to no one: announce them now,
+    // oldest first (not at the first resync: those blocks are the past, not news), and the chain changed.
+    if (previous !== null) for (const block of unannounced) this.options.onBlock?.(block);
     if (tipMoved) this.options.onChainChange?.();
     sink.count('resyncs');
     const ms = Math.round(performance.now() - started);
@@ -394,8 +397,11 @@ export class MempoolSync {
   /**
    * The blocks mined since `cutoff`, newest first: from the tip back while the header time is in
    * the span. Blocks whose transactions the tracker already holds are not downloaded again.
+   * `unannounced`: those this sync had not heard of (no ZMQ announcement, no earlier resync), oldest first.
    */
-  private async blocksInSpan(cutoff: number): Promise<{ tip: string; blocks: SpanBlock[] }> {
+  private async blocksInSpan(
+    cutoff: number,
+  ): Promise<{ tip: string; blocks: SpanBlock[]; unannounced: TrackedBlock[] }> {
     const { rpc, blocks: source } = this.options;
     // Headers first (small), newest to oldest while in the span; then the blocks not already known.
     const infos: { hash: string; time: number }[] = [];
@@ -416,12 +422,15 @@ export class MempoolSync {
         out.set(h, { time, txids: known.txids, transactions: null });
       else missing.push(h);
     }
+    const unannounced: TrackedBlock[] = [];
     for await (const block of source.fetchBlocks(missing)) {
       const tracked = {
         hash: block.header.hash,
         time: block.header.time,
         transactions: [...block.transactions()],
       };
+      // Heard of by now (ZMQ may announce it while this resync runs): not news.
+      if (!this.blockTxids.has(tracked.hash)) unannounced.push(tracked);
       this.rememberBlock(tracked);
       out.set(tracked.hash, {
         time: tracked.time,
@@ -429,7 +438,13 @@ export class MempoolSync {
         transactions: tracked.transactions,
       });
     }
-    return { tip, blocks: infos.map((i) => out.get(i.hash)).filter((b): b is SpanBlock => b !== undefined) };
+    const order = new Map(infos.map((i, n) => [i.hash, n]));
+    unannounced.sort((a, b) => (order.get(b.hash) ?? 0) - (order.get(a.hash) ?? 0));
+    return {
+      tip,
+      blocks: infos.map((i) => out.get(i.hash)).filter((b): b is SpanBlock => b !== undefined),
+      unannounced,
+    };
   }
 
   private rememberBlock(block: TrackedBlock): void {

@@ -26,6 +26,7 @@ import { parseTransaction } from '../../../src/bitcoin/transaction.ts';
 import { addBlock } from '../../../src/node/block-prices.ts';
 import { PriceWindow } from '../../../src/oracle/window.ts';
 import type { PriceMessage } from '../../../src/server/protocol.ts';
+import { DatabaseSync } from '../../../src/store/sqlite.ts';
 import { openClient } from '../../server/ws-client.ts';
 import { startServe } from '../../support/serve-process.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
@@ -352,6 +353,7 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
       if (fault === 'stalled') for (const p of proxies) p.stall();
       else for (const p of proxies) await p.close();
       let quiet: Health;
+      let quietBlock = '';
       try {
         quiet = await waitFor(health, {
           what: '/health to say ZMQ is quiet',
@@ -359,8 +361,8 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
           until: (h) => h.problems.some((p) => /no ZMQ messages from the node/.test(p)),
           everyMs: 250,
         });
-        // A block mined while ZMQ is quiet must reach the window too.
-        await node.mine(1);
+        // A block mined while ZMQ is quiet must reach the window too, and serve's record of block prices.
+        [quietBlock] = await node.mine(1);
         await sleep(3_000); // a few more payments after the block
       } finally {
         sending = false;
@@ -381,6 +383,13 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
       t.diagnostic(
         `ZMQ ${fault}: ${sent} payments and a block while quiet; serve's window equal to the node's (${still.window_size}) ${polledMs} ms after the sender stopped, ZMQ still ${fault}`,
       );
+      // The resync that found the block announced it: its price is recorded like an announced one's.
+      await waitFor(() => recordedBlock(quietBlock), {
+        what: `the block mined while ZMQ was ${fault} in serve's block-price record`,
+        timeoutMs: 10_000,
+        until: Boolean,
+        everyMs: 250,
+      });
 
       if (fault === 'stalled') for (const p of proxies) p.resume();
       else for (const p of proxies) await p.reopen();
@@ -393,6 +402,16 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
       t.diagnostic(`ZMQ ${fault}: back; /health ok and the window equal to the node's ${clearMs} ms after`);
       assert.match(output, /no ZMQ messages from the node for \d+ s while its mempool changed/);
     });
+  }
+
+  /** Whether serve's history holds the price of block `hash` (read beside serve, read-only). */
+  function recordedBlock(hash: string): boolean {
+    const db = new DatabaseSync(join(dataDir, 'history.sqlite'), { readOnly: true });
+    try {
+      return db.prepare('SELECT 1 FROM blocks WHERE hash = ?').get(hash) !== undefined;
+    } finally {
+      db.close();
+    }
   }
 
   /** Like untilInStep, but the ZMQ-quiet problem may (must) stay. */
