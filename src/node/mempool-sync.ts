@@ -54,7 +54,7 @@ export interface MempoolSyncOptions {
 
 /** Retry a failed resync this often: fast enough to be back within the promised 5 s of the node. */
 const RESYNC_RETRY_MS = 500;
-/** Give the publisher this long to apply our subscription after the ZMQ handshake, before the snapshot. */
+/** Give the publisher this long to apply our subscription after the ZMQ connection (at the start and on every reconnection), before the snapshot. */
 const SUBSCRIPTION_SETTLE_MS = 100;
 /** An A whose raw transaction has not come after this long is fetched by RPC instead. */
 const BODY_OVERDUE_SECONDS = 2;
@@ -277,7 +277,10 @@ export class MempoolSync {
     if (this.everConnected) {
       sink.count('zmq_reconnects');
       this.log('ZMQ reconnected; resynchronising');
-      this.requestResync();
+      // As at the start: the socket is connected before the publisher has our subscription, and
+      // what it publishes meanwhile is not sent to us; the snapshot taken after that covers it.
+      this.tracker.beginResync();
+      setTimeout(() => this.requestResync(), SUBSCRIPTION_SETTLE_MS).unref();
     }
     this.everConnected = true;
     this.markZmqReady();
