@@ -8,7 +8,7 @@
 // (`_total` counters, base units: seconds and bytes).
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { LiveFeed } from '../live/feed.ts';
+import type { LiveFeed, NodeLinkHealth } from '../live/feed.ts';
 import type { StorageWatch } from '../store/storage.ts';
 import type { HubCounters } from './mempool-hub.ts';
 import { processWatch } from './process-metrics.ts';
@@ -45,6 +45,25 @@ const BLOCK_WINDOW_GAUGES: [string, string, keyof BlockWindowStats][] = [
     'candidateOutputs',
   ],
   ['chainprice_block_window_bytes', 'Bytes held by the confirmed-block window.', 'bytes'],
+];
+
+/** The node link's figures (a node source only, once it runs): as /health's `node_link`. */
+const NODE_LINK_GAUGES: [string, string, (link: NodeLinkHealth) => number | null][] = [
+  [
+    'chainprice_node_rpc_answering',
+    '1 while the node answers RPC, 0 while it does not (a hang, a restart).',
+    (l) => (l.rpcAnswering ? 1 : 0),
+  ],
+  [
+    'chainprice_node_rpc_answer_age_seconds',
+    'Seconds since the node last answered its liveness check (NaN before the first answer).',
+    (l) => l.lastRpcAnswerAgeSeconds,
+  ],
+  [
+    'chainprice_node_zmq_quiet_seconds',
+    "Seconds ZMQ has been silent while the node's mempool changed (the window is then kept in step by polling); 0 while ZMQ keeps up.",
+    (l) => l.zmqQuietSeconds ?? 0,
+  ],
 ];
 
 /** The hub's side: its counters and its clients, read when scraped; each fan-out's time as it happens. */
@@ -252,7 +271,8 @@ export class ServiceMetrics {
 
   /**
    * Adds and removes the metrics whose presence depends on the sources: one gauge for each other
-   * counter the feed keeps now, and the block window's four while it has a size.
+   * counter the feed keeps now, the node link's three while the source has one, and the block
+   * window's four while it has a size.
    */
   private refreshFamilies(): void {
     const { feed, blockWindow } = this.sources;
@@ -269,6 +289,17 @@ export class ServiceMetrics {
       if (this.registry.getSingleMetric(name)) continue; // two keys spelt alike: the first keeps the name
       this.feedCounterNames.set(key, name);
       this.gaugeOf(name, `The feed's "${key}" counter.`, () => feed.health().counters[key] ?? 0);
+    }
+
+    const linked = feed.health().node !== undefined;
+    const linkRegistered = this.registry.getSingleMetric(NODE_LINK_GAUGES[0][0]) !== undefined;
+    for (const [name, help, read] of NODE_LINK_GAUGES) {
+      if (linked && !linkRegistered)
+        this.gaugeOf(name, help, () => {
+          const link = feed.health().node;
+          return link === undefined ? null : read(link);
+        });
+      else if (!linked && linkRegistered) this.registry.removeSingleMetric(name);
     }
 
     const present = blockWindow?.() != null;

@@ -53,6 +53,11 @@ const BLOCK_WINDOW_FAMILIES = [
   'chainprice_block_window_candidate_outputs',
   'chainprice_block_window_bytes',
 ];
+const NODE_LINK_FAMILIES = [
+  'chainprice_node_rpc_answering',
+  'chainprice_node_rpc_answer_age_seconds',
+  'chainprice_node_zmq_quiet_seconds',
+];
 /** The process's figures of our own, beside prom-client's default metrics. */
 const PROCESS_FAMILIES: Record<string, string> = {
   nodejs_heap_used_bytes: 'gauge',
@@ -331,6 +336,28 @@ describe('the values', () => {
     stats = null;
     families = await read(metrics);
     for (const name of BLOCK_WINDOW_FAMILIES) assert.equal(families.has(name), false, name);
+
+    // The node link's gauges while the source reports one (a node feed once running), as /health.
+    for (const name of NODE_LINK_FAMILIES) assert.equal(families.has(name), false, name);
+    feed.healthValue = {
+      ...feed.healthValue,
+      node: { rpcAnswering: false, lastRpcAnswerAgeSeconds: 8.5, zmqQuietSeconds: null },
+    };
+    families = await read(metrics);
+    assert.equal(sampleValue(families, 'chainprice_node_rpc_answering'), 0);
+    assert.equal(sampleValue(families, 'chainprice_node_rpc_answer_age_seconds'), 8.5);
+    assert.equal(sampleValue(families, 'chainprice_node_zmq_quiet_seconds'), 0);
+    feed.healthValue = {
+      ...feed.healthValue,
+      node: { rpcAnswering: true, lastRpcAnswerAgeSeconds: null, zmqQuietSeconds: 40 },
+    };
+    families = await read(metrics);
+    assert.equal(sampleValue(families, 'chainprice_node_rpc_answering'), 1);
+    assert.ok(Number.isNaN(sampleValue(families, 'chainprice_node_rpc_answer_age_seconds')));
+    assert.equal(sampleValue(families, 'chainprice_node_zmq_quiet_seconds'), 40);
+    feed.healthValue = { ...feed.healthValue, node: undefined };
+    families = await read(metrics);
+    for (const name of NODE_LINK_FAMILIES) assert.equal(families.has(name), false, name);
     metrics.close();
   });
 });

@@ -240,6 +240,13 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
       const saidMs = Math.round(performance.now() - stopped);
       assert.equal(down.status, 'unhealthy');
       assert.equal(down.node_link?.rpc_answering, false);
+      // /metrics says it too, for a box's Prometheus.
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(metrics, /^chainprice_node_rpc_answering 0$/m);
+      assert.match(metrics, /^chainprice_node_zmq_quiet_seconds 0$/m);
+      // Seconds since the node last answered (NaN when the hang came before its first answer).
+      const age = Number(/^chainprice_node_rpc_answer_age_seconds (\S+)$/m.exec(metrics)?.[1]);
+      assert.ok(Number.isNaN(age) || age >= 4, `the node last answered ${age} s ago, by /metrics`);
       t.diagnostic(`hang: /health said the node does not answer ${saidMs} ms after kill -STOP`);
       t.diagnostic(`hang: /health problems ${JSON.stringify(down.problems)}`);
 
