@@ -81,6 +81,15 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions): Prom
     if (options.blocks === undefined) {
       throw new ApiError(503, 'block_prices_unavailable', 'this server has no source of confirmed blocks');
     }
+    // A node that does not answer RPC (a hang) would hold the request for the whole RPC timeout:
+    // say so at once.
+    if (feed.health().node?.rpcAnswering === false) {
+      throw new ApiError(
+        503,
+        'block_price_failed',
+        `block ${id}: the node does not answer RPC now (see /health); try again once it does`,
+      );
+    }
     let result: Awaited<ReturnType<BlockPriceReader['priceOf']>>;
     try {
       result = await options.blocks.priceOf(id);

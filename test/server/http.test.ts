@@ -287,6 +287,27 @@ describe('/api/v1/blocks/:heightOrHash/price', () => {
     });
   }
 
+  test('503 at once, without asking the reader, while the node does not answer RPC', async () => {
+    const { app, feed } = await build({ blocks });
+    feed.healthValue = {
+      ...feed.healthValue,
+      node: { rpcAnswering: false, lastRpcAnswerAgeSeconds: 9, zmqQuietSeconds: null },
+    };
+    const before = blocks.asked.length;
+    const res = await app.inject({ url: '/api/v1/blocks/840000/price' });
+    assert.equal(res.statusCode, 503);
+    assert.equal(
+      json(res.body).message,
+      'block 840000: the node does not answer RPC now (see /health); try again once it does',
+    );
+    assert.equal(blocks.asked.length, before, 'the reader (and the node) was not asked');
+    feed.healthValue = {
+      ...feed.healthValue,
+      node: { rpcAnswering: true, lastRpcAnswerAgeSeconds: 1, zmqQuietSeconds: null },
+    };
+    assert.equal((await app.inject({ url: '/api/v1/blocks/840000/price' })).statusCode, 200);
+  });
+
   test('503 when there is no block source', async () => {
     const { app } = await build();
     assert.equal((await app.inject({ url: '/api/v1/blocks/840000/price' })).statusCode, 503);

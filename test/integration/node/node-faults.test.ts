@@ -247,6 +247,14 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
       // Seconds since the node last answered (NaN when the hang came before its first answer).
       const age = Number(/^chainprice_node_rpc_answer_age_seconds (\S+)$/m.exec(metrics)?.[1]);
       assert.ok(Number.isNaN(age) || age >= 4, `the node last answered ${age} s ago, by /metrics`);
+      // A block's price needs the node: refused at once, not after the RPC timeout.
+      const asked = performance.now();
+      const blockPrice = await getJson<{ message: string }>('/api/v1/blocks/1/price');
+      const answeredMs = Math.round(performance.now() - asked);
+      assert.equal(blockPrice.status, 503);
+      assert.match(blockPrice.body.message, /the node does not answer RPC now/);
+      assert.ok(answeredMs < 1_000, `a block's price refused in ${answeredMs} ms`);
+      t.diagnostic(`hang: /api/v1/blocks/1/price answered 503 in ${answeredMs} ms`);
       t.diagnostic(`hang: /health said the node does not answer ${saidMs} ms after kill -STOP`);
       t.diagnostic(`hang: /health problems ${JSON.stringify(down.problems)}`);
 
