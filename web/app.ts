@@ -166,9 +166,11 @@ export class App {
     this.exportButton.disabled = false;
     if (message.type === 'error') {
       console.warn(`chainprice: the server said ${message.code}: ${message.message}`);
+      this.panel.showNotice(message.code, message.message);
       return;
     }
     if (message.type === 'snapshot') {
+      this.panel.clearNotice();
       this.store.clear();
       this.estimates.clear();
       this.range = null;

@@ -30,6 +30,7 @@ export class PricePanel {
   private readonly badge: HTMLElement;
   private readonly demoBanner: HTMLElement;
   private readonly accessBanner: HTMLElement;
+  private readonly sourceNotice: HTMLElement;
   private readonly connection: HTMLElement;
   private readonly connectionText: HTMLElement;
   private readonly announcer: HTMLElement;
@@ -53,6 +54,7 @@ export class PricePanel {
     this.badge = byId(doc, 'source-badge');
     this.demoBanner = byId(doc, 'demo-banner');
     this.accessBanner = byId(doc, 'access-banner');
+    this.sourceNotice = byId(doc, 'source-notice');
     this.connection = byId(doc, 'connection');
     this.connectionText = byId(doc, 'connection-text');
     this.announcer = byId(doc, 'announcer');
@@ -134,6 +136,30 @@ export class PricePanel {
     if (was !== 'live' && state.kind === 'live' && this.last !== null)
       setText(this.announcer, 'Live connection restored.');
     this.tick(nowMs);
+  }
+
+  /**
+   * What the server says about its source between updates: `*_unavailable` (the node does not
+   * answer, the bus or the estimator is gone) is shown until `*_available` or a fresh snapshot.
+   */
+  showNotice(code: string, message: string): void {
+    if (code.endsWith('_unavailable')) {
+      this.sourceNotice.hidden = false;
+      this.sourceNotice.dataset.code = code;
+      setText(this.sourceNotice, `The server says: ${message}.`);
+      setText(this.announcer, `The server says: ${message}.`);
+    } else if (
+      code.endsWith('_available') &&
+      this.sourceNotice.dataset.code === `${code.slice(0, -'_available'.length)}_unavailable`
+    ) {
+      this.clearNotice();
+      setText(this.announcer, `The server says: ${message}.`);
+    }
+  }
+
+  clearNotice(): void {
+    this.sourceNotice.hidden = true;
+    delete this.sourceNotice.dataset.code;
   }
 
   private showSource(source: string): void {

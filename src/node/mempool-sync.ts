@@ -39,6 +39,8 @@ export interface MempoolSyncOptions {
   onChainChange?: () => void;
   /** The node answers RPC again after it did not (a hang, a restart): work that failed meanwhile may be redone. */
   onNodeBack?: () => void;
+  /** The node stopped answering RPC (a hang, a restart): what is shown is no longer live. */
+  onNodeSilent?: () => void;
   /** A block was connected; it comes with its parsed transactions. */
   onBlock?: (block: TrackedBlock) => void;
   /** Progress and trouble lines for the operator ("window synchronised with the node in 120 ms: …"). Never secrets. */
@@ -181,6 +183,7 @@ export class MempoolSync {
       },
       log: (line) => this.log(line),
       onAnswerAgain: () => this.options.onNodeBack?.(),
+      onSilent: () => this.options.onNodeSilent?.(),
     });
     this.watch.start();
   }

@@ -137,7 +137,22 @@ export class NodeFeed extends OrchestratedFeed {
       windowSeconds,
       onChainChange: () => this.chainMayHaveMoved(),
       // A fill the node let time out meanwhile is done again.
-      onNodeBack: () => this.chainMayHaveMoved(),
+      onNodeBack: () => {
+        this.chainMayHaveMoved();
+        this.emitEvent({
+          type: 'notice',
+          code: 'node_available',
+          message: 'the node answers again; the price is live',
+        });
+      },
+      // Told to the stream's clients: no update comes while the node hangs, and a page should say why.
+      onNodeSilent: () =>
+        this.emitEvent({
+          type: 'notice',
+          code: 'node_unavailable',
+          message:
+            'the node does not answer; the price shown is the last one, not live, until it answers again',
+        }),
       onBlock: (block) => this.priceNewBlock(block),
       log: this.status,
       zmq: options.zmq,

@@ -66,6 +66,8 @@ export interface NodeWatchOptions {
   log: (line: string) => void;
   /** The node answers again after it did not (called at its first answer without an error). */
   onAnswerAgain?: () => void;
+  /** The node stopped answering RPC (called once per silence, when it is found). */
+  onSilent?: () => void;
   /** Test settings; the defaults are the constants above. */
   livenessIntervalMs?: number;
   livenessTimeoutMs?: number;
@@ -196,6 +198,7 @@ export class NodeWatch {
     if (this.unansweredSince !== null) return;
     this.unansweredSince = sentAt;
     this.options.log(`the node does not answer RPC (${this.failure}); waiting for it`);
+    this.options.onSilent?.();
   }
 
   // ---- 2. ZMQ keeping up ------------------------------------------------------------------------

@@ -260,6 +260,45 @@ describe('browser view', { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  test("the source's notices: shown while the node does not answer, through updates, gone when it answers again", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await page.goto(server.url);
+    await waitForLivePrice(page);
+    assert.equal(await page.isVisible('#source-notice'), false);
+    // What a node feed tells its clients when its node stops answering RPC (node-feed.ts).
+    const emit = (code: string, message: string) =>
+      (server.feed as unknown as { emitEvent(e: unknown): void }).emitEvent({
+        type: 'notice',
+        code,
+        message,
+      });
+    emit(
+      'node_unavailable',
+      'the node does not answer; the price shown is the last one, not live, until it answers again',
+    );
+    await page.waitForSelector('#source-notice', { state: 'visible', ...WAIT });
+    assert.equal(
+      await page.textContent('#source-notice'),
+      'The server says: the node does not answer; the price shown is the last one, not live, until it answers again.',
+    );
+    assert.equal(await page.getAttribute('#source-notice', 'role'), 'status');
+    // Updates go on (the demo's, here): the notice stays until the node is back.
+    const seen = await page.evaluate(async () => {
+      const { app } = (await import('/main.ts' as string)) as { app: PageApp };
+      return app.estimates.length;
+    });
+    await page.waitForFunction(
+      async (n) => ((await import('/main.ts' as string)) as { app: PageApp }).app.estimates.length > n,
+      seen,
+      WAIT,
+    );
+    assert.equal(await page.isVisible('#source-notice'), true);
+    await page.screenshot({ path: `${ARTIFACTS}node-notice.png` });
+    emit('node_available', 'the node answers again; the price is live');
+    await page.waitForSelector('#source-notice', { state: 'hidden', ...WAIT });
+    await page.close();
+  });
+
   test('recovers after the server restarts, starting over from a fresh snapshot', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     await page.goto(server.url);

@@ -226,6 +226,9 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
     // Payments right before the stop: their announcements may or may not get out.
     await economy.roundUsdPayments(10, PRICE);
     const rssBefore = rssBytes(server.pid as number);
+    // A page's stream: it is told when the node stops answering, and when it answers again.
+    const stream = await openClient(`${base.replace('http', 'ws')}/ws/mempool`);
+    await stream.message(0);
     process.kill(pid, 'SIGSTOP');
     const stopped = performance.now();
     let cont = false;
@@ -255,6 +258,12 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
       assert.match(blockPrice.body.message, /the node does not answer RPC now/);
       assert.ok(answeredMs < 1_000, `a block's price refused in ${answeredMs} ms`);
       t.diagnostic(`hang: /api/v1/blocks/1/price answered 503 in ${answeredMs} ms`);
+      const silent = await stream.waitFor(
+        (m) => m.type === 'error' && m.code === 'node_unavailable',
+        0,
+        5_000,
+      );
+      assert.match(silent.type === 'error' ? silent.message : '', /^the node does not answer; /);
       t.diagnostic(`hang: /health said the node does not answer ${saidMs} ms after kill -STOP`);
       t.diagnostic(`hang: /health problems ${JSON.stringify(down.problems)}`);
 
@@ -298,6 +307,8 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
     // Payments right after: the window must have these too.
     await economy.roundUsdPayments(10, PRICE);
     const inStepMs = await untilInStep('after kill -CONT', IN_STEP_AFTER_ANSWER_MS, answered);
+    await stream.waitFor((m) => m.type === 'error' && m.code === 'node_available', 0, 5_000);
+    stream.close();
     const after = await health();
     assert.equal(after.status, 'ok', JSON.stringify(after));
     t.diagnostic(
