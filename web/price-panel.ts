@@ -140,7 +140,8 @@ export class PricePanel {
 
   /**
    * What the server says about its source between updates: `*_unavailable` (the node does not
-   * answer, the bus or the estimator is gone) is shown until `*_available` or a fresh snapshot.
+   * answer, the bus or the estimator is gone) is shown until `*_available` or a fresh snapshot
+   * (after which the server says again what still holds).
    */
   showNotice(code: string, message: string): void {
     if (code.endsWith('_unavailable')) {

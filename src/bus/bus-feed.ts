@@ -28,6 +28,7 @@ import type {
   HistoryQuery,
   HistoryReader,
 } from '../live/readers.ts';
+import { NODE_AVAILABLE, NODE_UNAVAILABLE } from '../live/source-notices.ts';
 import {
   applyWindowDiff,
   BUS_VERSION,
@@ -79,6 +80,8 @@ export class BusFeed implements LiveFeed {
   private state: LiveState | null = null;
   private histogramValue: LiveHistogram | null = null;
   private publisherHealth: FeedHealth | null = null;
+  /** Subjects said to be unavailable (bus, estimator), with what to say when they are back. */
+  private readonly announced = new Map<string, string>();
   /** Date.now() when the publisher's last message (of our epoch) arrived. */
   private heardAt = 0;
   private natsConnected = true;
@@ -262,6 +265,12 @@ export class BusFeed implements LiveFeed {
   }
 
   private heard(health: FeedHealth): void {
+    // The estimator's node stopped or started answering: this edge's clients are told as the
+    // estimator's own are (its health comes with every message, a beat each second at least).
+    const was = this.publisherHealth?.node?.rpcAnswering;
+    const now = health.node?.rpcAnswering;
+    if (was !== false && now === false) this.emit(NODE_UNAVAILABLE);
+    if (was === false && now === true) this.emit(NODE_AVAILABLE);
     this.publisherHealth = health;
     this.heardAt = Date.now();
     if (this.silent) {
@@ -314,6 +323,9 @@ export class BusFeed implements LiveFeed {
     } finally {
       this.resyncing = false;
     }
+    // Following again: what was said to be gone is back (before the fresh state goes out).
+    for (const [subject, message] of this.announced) this.notice(`${subject}_available`, message);
+    this.announced.clear();
     this.emit({ type: 'reset' });
     if (this.resyncAgain) void this.resync('again');
   }
@@ -403,7 +415,12 @@ export class BusFeed implements LiveFeed {
     if (changed) this.options.log(`NATS: now following ${state.epoch} (a new publisher)`);
   }
 
+  /** A `…_unavailable` notice is remembered, to be followed by its `…_available` once following again. */
   private notice(code: string, message: string): void {
+    if (code === 'bus_unavailable')
+      this.announced.set('bus', 'this edge is back on the price bus; the price is live');
+    if (code === 'estimator_unavailable')
+      this.announced.set('estimator', 'an estimator publishes again; the price is live');
     this.emit({ type: 'notice', code, message });
   }
 

@@ -8,6 +8,7 @@
 import type { FeedHealth } from '../live/feed.ts';
 import { OrchestratedFeed } from '../live/orchestrated-feed.ts';
 import { Orchestrator, type StartSeed } from '../live/orchestrator.ts';
+import { NODE_AVAILABLE, NODE_UNAVAILABLE } from '../live/source-notices.ts';
 import { MIN_SEED_CONFIDENCE } from '../oracle/seed-price.ts';
 import type { PriceWindow } from '../oracle/window.ts';
 import { memory } from '../runtime/memory-policy.ts';
@@ -139,20 +140,10 @@ export class NodeFeed extends OrchestratedFeed {
       // A fill the node let time out meanwhile is done again.
       onNodeBack: () => {
         this.chainMayHaveMoved();
-        this.emitEvent({
-          type: 'notice',
-          code: 'node_available',
-          message: 'the node answers again; the price is live',
-        });
+        this.emitEvent(NODE_AVAILABLE);
       },
       // Told to the stream's clients: no update comes while the node hangs, and a page should say why.
-      onNodeSilent: () =>
-        this.emitEvent({
-          type: 'notice',
-          code: 'node_unavailable',
-          message:
-            'the node does not answer; the price shown is the last one, not live, until it answers again',
-        }),
+      onNodeSilent: () => this.emitEvent(NODE_UNAVAILABLE),
       onBlock: (block) => this.priceNewBlock(block),
       log: this.status,
       zmq: options.zmq,

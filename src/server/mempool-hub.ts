@@ -164,6 +164,8 @@ export class MempoolHub {
   private readonly feed: LiveFeed;
   private readonly now: () => number;
   private readonly clients = new Set<Client>();
+  /** The source's `…_unavailable` notices still in force, by subject (`node`, `bus`, …). */
+  private readonly notices = new Map<string, Extract<FeedEvent, { type: 'notice' }>>();
   private pending: Pending = { state: null, points: [], overflow: false, version: 0 };
   private feedVersion = 0;
   /** When the last flush was due (not when its timer fired): the pace follows the feed without drifting. */
@@ -293,6 +295,11 @@ export class MempoolHub {
   private onFeedEvent(event: FeedEvent): void {
     if (this.closing) return;
     if (event.type === 'notice') {
+      // A `…_unavailable` notice holds until its `…_available`: clients that come (or get a fresh
+      // snapshot) meanwhile are told it after their snapshot.
+      const subject = event.code.replace(/_(un)?available$/, '');
+      if (event.code.endsWith('_unavailable')) this.notices.set(subject, event);
+      else if (event.code.endsWith('_available')) this.notices.delete(subject);
       for (const client of this.clients) {
         this.sendControl(client, { type: 'error', code: event.code, message: event.message });
       }
@@ -431,6 +438,8 @@ export class MempoolHub {
     client.pendingOffset = this.pending.points.length;
     this.counters.snapshotsSent += 1;
     this.sendPrice(client, 'snapshot', snapshot.json, snapshot.bytes);
+    for (const notice of this.notices.values())
+      this.sendControl(client, { type: 'error', code: notice.code, message: notice.message });
   }
 
   /** Frames the shared body for this client; `bodyBytes` is the body's UTF-8 size, the prefix is ASCII. */

@@ -6,6 +6,7 @@
 
 import type {
   EvidencePoint,
+  FeedEvent,
   FeedHealth,
   LiveFeed,
   LiveHistogram,
@@ -23,6 +24,7 @@ export class FakeFeed implements LiveFeed {
   maxWindowPoints: number;
   started = false;
   private readonly listeners = new Set<(update: LiveUpdate) => void>();
+  private readonly eventListeners = new Set<(event: FeedEvent) => void>();
 
   constructor(options: { source?: SourceKind; maxWindowPoints?: number } = {}) {
     this.source = options.source ?? 'demo';
@@ -58,6 +60,16 @@ export class FakeFeed implements LiveFeed {
   onUpdate(listener: (update: LiveUpdate) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  onEvent(listener: (event: FeedEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  /** Tells every event listener, as a feed does (a reset, or a notice about its source). */
+  event(event: FeedEvent): void {
+    for (const listener of this.eventListeners) listener(event);
   }
 
   get listenerCount(): number {

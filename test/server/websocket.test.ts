@@ -287,6 +287,27 @@ describe('client messages', () => {
     fourth.c.ws.close();
   });
 
+  test("the source's notices: to every client at once, and an unavailable one after each newcomer's snapshot until it is available again", async () => {
+    const { feed, url } = await start();
+    feed.emit(numberedPoints(1, 5));
+    const early = await openClient(url());
+    await early.message(0);
+    feed.event({ type: 'notice', code: 'node_unavailable', message: 'the node does not answer' });
+    const told = await early.waitFor((m) => m.type === 'error');
+    assert.deepEqual(told, { type: 'error', code: 'node_unavailable', message: 'the node does not answer' });
+    // A page opened during the hang hears it too, right after its snapshot.
+    const late = await openClient(url());
+    assert.equal((await late.message(0)).type, 'snapshot');
+    assert.deepEqual(await late.message(1), told);
+    feed.event({ type: 'notice', code: 'node_available', message: 'the node answers again' });
+    await late.waitFor((m) => m.type === 'error' && m.code === 'node_available');
+    const after = await openClient(url());
+    assert.equal((await after.message(0)).type, 'snapshot');
+    feed.emit(numberedPoints(6, 1));
+    assert.equal((await after.message(1)).type, 'update', 'no notice once it is available again');
+    for (const c of [early, late, after]) c.close();
+  });
+
   test('an oversize message closes with 1009', async () => {
     const { url } = await start({ maxClientMessageBytes: 1024 });
     const client = await openClient(url());

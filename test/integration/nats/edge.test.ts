@@ -271,6 +271,34 @@ describe('one estimator, two edges, over a real nats-server', { skip: NO_NATS, t
     assert.match(metrics, /chainprice_feed_bus_messages(_total)? \d+/);
   });
 
+  test("the estimator's node stops answering, then answers again: an edge's clients are told, as the estimator's own are", async () => {
+    const client = await connect(edges[1]);
+    await client.message(0);
+    const from = client.messages.length;
+    // The estimator's health as a node feed's during a hang (it goes to the edges with every beat).
+    const health = feed.health.bind(feed);
+    const node = { rpcAnswering: false, lastRpcAnswerAgeSeconds: 9, zmqQuietSeconds: null };
+    feed.health = () => ({ ...health(), node });
+    try {
+      const silent = await client.waitFor((m) => m.type === 'error', from, 5_000);
+      assert.equal(silent.type === 'error' && silent.code, 'node_unavailable');
+      // A page that opens during the hang is told right after its snapshot.
+      const late = await connect(edges[1]);
+      assert.equal((await late.message(0)).type, 'snapshot');
+      const told = await late.message(1);
+      assert.equal(told.type === 'error' && told.code, 'node_unavailable');
+      node.rpcAnswering = true;
+      const back = await client.waitFor(
+        (m) => m.type === 'error' && m.code === 'node_available',
+        from,
+        5_000,
+      );
+      assert.match(back.type === 'error' ? back.message : '', /answers again/);
+    } finally {
+      feed.health = health;
+    }
+  });
+
   test('NATS goes away: the edge says so (503 and a notice), keeps its clients, and recovers with a fresh snapshot', async () => {
     const client = await connect(edges[0]);
     const own = await connect(estimator);
@@ -290,6 +318,11 @@ describe('one estimator, two edges, over a real nats-server', { skip: NO_NATS, t
     const before = client.messages.length;
     await nats.restart();
     const fresh = await client.waitFor((m) => m.type === 'snapshot', before, 10_000);
+    // Told it is back, before the fresh snapshot (no notice after it: nothing is gone any more).
+    const back = client.messages.findIndex(
+      (m, i) => i >= before && m.type === 'error' && m.code === 'bus_available',
+    );
+    assert.ok(back >= 0 && back < client.messages.indexOf(fresh), 'bus_available before the fresh snapshot');
     const priceMessages = client.messages.filter(isPrice);
     assert.ok(
       isPrice(fresh) && fresh.seq === priceMessages.indexOf(fresh) + 1,
