@@ -13,37 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/errors.ts';
 import { HistoryTables } from '../../src/history/history-tables.ts';
 import { HistoryStore, openHistoryToRead } from '../../src/store/history.ts';
+import { block, day } from './chain-rows.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'chainprice-read-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-
-const day = {
-  day: '2024-01-02',
-  start: 1_704_153_600,
-  price: 44_950.5,
-  confidence: 0.9,
-  blocks: 1,
-  candidates: 100,
-  outputsUsed: 50,
-  transactions: 1_000,
-  firstHeight: 820_001,
-  lastHeight: 820_001,
-  bytes: 1_000_000,
-  digest: 'digest',
-};
-const block = {
-  height: 820_001,
-  hash: '01'.padStart(64, '0'),
-  time: 1_704_154_200,
-  price: 44_950.5,
-  confidence: 0.9,
-  candidates: 100,
-  outputsUsed: 50,
-  transactions: 1_000,
-  bytes: 1_000_000,
-  seed: null,
-};
 
 const show = (dir: string) =>
   spawnSync(process.execPath, [CLI, 'history', 'show', '--data-dir', dir, '--json'], { encoding: 'utf8' });
@@ -53,7 +27,7 @@ describe('a history opened to read only', () => {
     const dir = join(root, 'written');
     const store = HistoryStore.open({ dataDir: dir });
     try {
-      new HistoryTables(store.database).writeDay(day, [block]);
+      new HistoryTables(store.database).writeDay(day(2), [block(2)]);
       const db = openHistoryToRead({ dataDir: dir });
       assert.ok(db);
       try {
@@ -61,9 +35,9 @@ describe('a history opened to read only', () => {
         assert.ok(tables);
         assert.deepEqual(
           tables.days('0000-00-00', '9999-99-99').map((d) => [d.day, d.price]),
-          [['2024-01-02', 44_950.5]],
+          [['2024-01-02', 42_002]],
         );
-        assert.throws(() => tables.writeDay({ ...day, day: '2024-01-03' }, []), /readonly|read-only/i);
+        assert.throws(() => tables.writeDay(day(3), []), /readonly|read-only/i);
       } finally {
         db.close();
       }

@@ -15,38 +15,12 @@ import { HistoryTables } from '../../src/history/history-tables.ts';
 import { HistoryStore } from '../../src/store/history.ts';
 import { inTransaction } from '../../src/store/sqlite.ts';
 import { StorageWatch, storageProblem } from '../../src/store/storage.ts';
+import { block, day } from './chain-rows.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'chainprice-storage-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 const freshDir = () => join(root, `d${dirs++}`);
-
-const day = (n: number) => ({
-  day: `2024-01-${String(n).padStart(2, '0')}`,
-  start: 1_704_067_200 + (n - 1) * 86_400,
-  price: 42_000 + n,
-  confidence: 0.9,
-  blocks: 1,
-  candidates: 100,
-  outputsUsed: 50,
-  transactions: 1_000,
-  firstHeight: 820_000 + n,
-  lastHeight: 820_000 + n,
-  bytes: 1_000_000,
-  digest: `digest${n}`,
-});
-const block = (n: number) => ({
-  height: 820_000 + n,
-  hash: n.toString(16).padStart(64, '0'),
-  time: 1_704_067_200 + (n - 1) * 86_400 + 600,
-  price: 42_000 + n,
-  confidence: 0.9,
-  candidates: 100,
-  outputsUsed: 50,
-  transactions: 1_000,
-  bytes: 1_000_000,
-  seed: null,
-});
 
 /** A store whose file may not grow past its size now: the next pages it needs are refused with SQLITE_FULL. */
 function fullStore(): { store: HistoryStore; tables: HistoryTables; capacity: (pages: number) => void } {
