@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { EvidencePoint, FeedEvent, LiveFeed, LiveState, LiveUpdate } from '../live/feed.ts';
 import { readClientMessage } from './client-message.ts';
-import { frame, type PriceBody, priceBody, serialiseBody } from './price-message.ts';
+import { frameHead, type PriceBody, priceBody, type SharedBody, sharedBody } from './price-message.ts';
 import type { ErrorMessage, PongMessage } from './protocol.ts';
 import { TokenBucket } from './rate-limit.ts';
 
@@ -27,7 +27,8 @@ import { TokenBucket } from './rate-limit.ts';
 export interface HubSocket {
   readonly bufferedAmount: number;
   readonly readyState: number;
-  send(data: string): void;
+  /** A text message, or (`fin: false`, then the rest) one sent in fragments. */
+  send(data: string | Buffer, options?: { fin?: boolean; binary?: boolean }): void;
   ping(data?: Buffer): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
@@ -174,7 +175,7 @@ export class MempoolHub {
   private flushTimer: NodeJS.Timeout | null = null;
   private lastHistogramMs = Number.NEGATIVE_INFINITY;
   private lastHistogramJson = '';
-  private readonly snapshotCache = new Map<number, { json: string; bytes: number }>();
+  private readonly snapshotCache = new Map<number, SharedBody>();
   private unsubscribe: (() => void) | null = null;
   private unsubscribeEvents: (() => void) | null = null;
   private readonly servedBy: string | undefined;
@@ -338,7 +339,7 @@ export class MempoolHub {
     const pending = this.pending;
     this.pending = { state: pending.state, points: [], overflow: false, version: pending.version };
     const histogram = this.histogramIfDue();
-    let shared: { json: string; bytes: number } | null = null;
+    let shared: SharedBody | null = null;
     for (const client of this.clients) {
       if (client.socket.readyState !== OPEN) continue;
       if (client.syncedVersion >= pending.version) continue; // its snapshot already holds this update
@@ -359,11 +360,11 @@ export class MempoolHub {
       if (client.pendingOffset > 0) {
         const own = this.updateJson(pending.state, pending.points.slice(client.pendingOffset), histogram);
         client.pendingOffset = 0;
-        this.sendPrice(client, 'update', own.json, own.bytes);
+        this.sendPrice(client, 'update', own);
         continue;
       }
       shared ??= this.updateJson(pending.state, pending.points, histogram);
-      this.sendPrice(client, 'update', shared.json, shared.bytes);
+      this.sendPrice(client, 'update', shared);
     }
     for (const client of this.clients) client.pendingOffset = 0;
     const seconds = (performance.now() - started) / 1000;
@@ -374,16 +375,16 @@ export class MempoolHub {
     state: LiveState | null,
     points: readonly EvidencePoint[],
     histogram: PriceBody['histogram'],
-  ): { json: string; bytes: number } {
-    const body = priceBody({
-      state,
-      source: this.feed.source,
-      points,
-      histogram,
-      nowSeconds: this.now() / 1000,
-    });
-    const json = serialiseBody(body);
-    return { json, bytes: Buffer.byteLength(json) };
+  ): SharedBody {
+    return sharedBody(
+      priceBody({
+        state,
+        source: this.feed.source,
+        points,
+        histogram,
+        nowSeconds: this.now() / 1000,
+      }),
+    );
   }
 
   private histogramIfDue(): PriceBody['histogram'] {
@@ -428,8 +429,7 @@ export class MempoolHub {
         nowSeconds: this.now() / 1000,
       });
       if (this.servedBy !== undefined) body.served_by = this.servedBy;
-      const json = serialiseBody(body);
-      snapshot = { json, bytes: Buffer.byteLength(json) };
+      snapshot = sharedBody(body);
       if (missed === 0) this.snapshotCache.set(client.limit, snapshot);
     }
     client.behind = false;
@@ -437,17 +437,27 @@ export class MempoolHub {
     client.syncedVersion = this.feedVersion;
     client.pendingOffset = this.pending.points.length;
     this.counters.snapshotsSent += 1;
-    this.sendPrice(client, 'snapshot', snapshot.json, snapshot.bytes);
+    this.sendPrice(client, 'snapshot', snapshot);
     for (const notice of this.notices.values())
       this.sendControl(client, { type: 'error', code: notice.code, message: notice.message });
   }
 
-  /** Frames the shared body for this client; `bodyBytes` is the body's UTF-8 size, the prefix is ASCII. */
-  private sendPrice(client: Client, type: 'snapshot' | 'update', json: string, bodyBytes: number): void {
-    const text = frame(type, ++client.seq, json);
-    client.socket.send(text);
+  /**
+   * This client's head (type, seq) and the shared body, as one text message. A large body goes as
+   * a second fragment, the same Buffer written to each socket without a copy: a client that does
+   * not read holds a reference to it, not a copy of its own (a snapshot is up to ~400 KiB, and 120
+   * never-reading clients took 209 MiB more with copies, 15 MiB without).
+   */
+  private sendPrice(client: Client, type: 'snapshot' | 'update', body: SharedBody): void {
+    const head = frameHead(type, ++client.seq);
+    if (body.tail === null) {
+      client.socket.send(head + body.json.slice(1));
+    } else {
+      client.socket.send(head, { fin: false });
+      client.socket.send(body.tail, { fin: true, binary: false });
+    }
     this.counters.messagesSent += 1;
-    this.counters.bytesSent += bodyBytes + (text.length - json.length);
+    this.counters.bytesSent += head.length - 1 + body.bytes;
   }
 
   private sendControl(client: Client, message: ErrorMessage | PongMessage): void {

@@ -47,9 +47,34 @@ export function serialiseBody(body: PriceBody): string {
   return JSON.stringify(body);
 }
 
-/** One client's message: its type and seq first, then the shared body. */
+/** One client's message: its type and seq first (frameHead), then the shared body. */
 export function frame(type: PriceMessage['type'], seq: number, bodyJson: string): string {
-  return `{"type":"${type}","seq":${seq},${bodyJson.slice(1)}`;
+  return `${frameHead(type, seq)}${bodyJson.slice(1)}`;
+}
+
+/** What is one client's own in a message: the opening brace, its type and its seq. */
+export function frameHead(type: PriceMessage['type'], seq: number): string {
+  return `{"type":"${type}","seq":${seq},`;
+}
+
+/**
+ * Bodies from this size on (snapshots, large updates) are sent to every client as one shared
+ * Buffer; smaller ones are copied into each client's message, which costs less than a second frame.
+ */
+export const SHARE_FROM_BYTES = 16 * 1024;
+
+/** A body every client it goes to shares: its JSON, and from SHARE_FROM_BYTES on, its part after the opening brace encoded once. */
+export interface SharedBody {
+  json: string;
+  /** The body's UTF-8 size. */
+  bytes: number;
+  tail: Buffer | null;
+}
+
+export function sharedBody(body: PriceBody): SharedBody {
+  const json = serialiseBody(body);
+  const bytes = Buffer.byteLength(json);
+  return { json, bytes, tail: bytes >= SHARE_FROM_BYTES ? Buffer.from(json.slice(1)) : null };
 }
 
 export function pricePoint(point: EvidencePoint): PricePoint {

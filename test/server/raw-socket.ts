@@ -7,13 +7,15 @@ import { connect, type Socket } from 'node:net';
 
 export interface RawFrame {
   opcode: number;
+  /** The last frame of its message (a message may come in fragments: continuation frames, opcode 0). */
+  fin: boolean;
   payload: Buffer;
 }
 
 export interface RawClient {
   socket: Socket;
   frames: RawFrame[];
-  /** Text frames parsed as JSON. */
+  /** Text messages (their fragments joined) parsed as JSON. */
   texts(): Record<string, unknown>[];
   closed: Promise<void>;
   sendText(text: string): void;
@@ -66,6 +68,7 @@ export async function rawConnect(
     for (;;) {
       if (buffer.length < 2) return;
       const opcode = buffer[0] & 0x0f;
+      const fin = (buffer[0] & 0x80) !== 0;
       let length = buffer[1] & 0x7f;
       let offset = 2;
       if (length === 126) {
@@ -78,7 +81,7 @@ export async function rawConnect(
         offset = 10;
       }
       if (buffer.length < offset + length) return;
-      frames.push({ opcode, payload: Buffer.from(buffer.subarray(offset, offset + length)) });
+      frames.push({ opcode, fin, payload: Buffer.from(buffer.subarray(offset, offset + length)) });
       buffer = buffer.subarray(offset + length);
     }
   }
@@ -94,7 +97,20 @@ export async function rawConnect(
   return {
     socket,
     frames,
-    texts: () => frames.filter((f) => f.opcode === 1).map((f) => JSON.parse(f.payload.toString())),
+    texts: () => {
+      const messages: Record<string, unknown>[] = [];
+      let parts: Buffer[] | null = null;
+      for (const f of frames) {
+        if (f.opcode === 1) parts = [f.payload];
+        else if (f.opcode === 0 && parts !== null) parts.push(f.payload);
+        else continue; // control frames may come between fragments
+        if (f.fin) {
+          messages.push(JSON.parse(Buffer.concat(parts).toString()));
+          parts = null;
+        }
+      }
+      return messages;
+    },
     closed,
     sendText(text: string) {
       sendFrame(0x1, Buffer.from(text));
