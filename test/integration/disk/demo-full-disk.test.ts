@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { DatabaseSync } from '../../../src/store/sqlite.ts';
 import { startServe } from '../../support/serve-process.ts';
 import { waitFor } from '../../support/wait.ts';
+import { getJson, type Health, integrityCheck } from './service-checks.ts';
 import { freeBytes, mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const skip = mountSkipReason() ?? false;
@@ -17,17 +18,6 @@ const skip = mountSkipReason() ?? false;
 const DISK_SIZE = '8m';
 /** Left free before the start: enough to open the database, far too little for the simulated past. */
 const LEAVE_FREE = 256 * 1024;
-
-interface Health {
-  status: string;
-  problems: string[];
-  storage?: { ok: boolean; problems: string[]; dropped_writes: number };
-}
-
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as T };
-}
 
 describe('serve --demo with its data directory on a full disk', { skip, timeout: 240_000 }, () => {
   let disk: SmallDisk;
@@ -194,11 +184,7 @@ describe('serve --demo with its data directory on a full disk', { skip, timeout:
     assert.equal(code, 0, output);
     const db = new DatabaseSync(join(dataDir, 'demo-history.sqlite'), { readOnly: true });
     try {
-      const check = db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
-      assert.deepEqual(
-        check.map((r) => r.integrity_check),
-        ['ok'],
-      );
+      assert.equal(integrityCheck(db), 'ok');
       const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       const days = count('SELECT COUNT(*) AS n FROM chain_days');
       const estimates = count('SELECT COUNT(*) AS n FROM estimates');

@@ -10,20 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { DatabaseSync } from '../../../src/store/sqlite.ts';
 import { type ServeProcess, startServe } from '../../support/serve-process.ts';
 import { waitFor } from '../../support/wait.ts';
+import { getJson, type Health, integrityCheck } from './service-checks.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const skip = mountSkipReason('ext4') ?? false;
-
-interface Health {
-  status: string;
-  problems: string[];
-  storage?: { ok: boolean; problems: string[]; waiting: string[]; dropped_writes: number };
-}
-
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as T };
-}
 
 type Serve = ServeProcess;
 
@@ -43,9 +33,7 @@ function rows(dataDir: string): { integrity: string; days: number; estimates: nu
   try {
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
     return {
-      integrity: (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[])
-        .map((r) => r.integrity_check)
-        .join('; '),
+      integrity: integrityCheck(db),
       days: count('SELECT COUNT(*) AS n FROM chain_days'),
       estimates: count('SELECT COUNT(*) AS n FROM estimates'),
     };

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DatabaseSync } from '../../../src/store/sqlite.ts';
 import { bitcoindOrSkipReason, RegtestNode } from '../node/regtest-node.ts';
+import { integrityCheck } from './service-checks.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const found = bitcoindOrSkipReason();
@@ -70,9 +71,7 @@ describe('history build into a data directory on a disk that fills', { skip, tim
   const integrity = (dir = dataDir): string => {
     const db = new DatabaseSync(join(dir, 'history.sqlite'), { readOnly: true });
     try {
-      return (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[])
-        .map((r) => r.integrity_check)
-        .join('; ');
+      return integrityCheck(db);
     } finally {
       db.close();
     }

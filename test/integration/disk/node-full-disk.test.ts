@@ -11,21 +11,11 @@ import { DatabaseSync } from '../../../src/store/sqlite.ts';
 import { type ServeProcess, startServe } from '../../support/serve-process.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
 import { bitcoindOrSkipReason, RegtestNode } from '../node/regtest-node.ts';
+import { getJson, type Health, integrityCheck } from './service-checks.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const found = bitcoindOrSkipReason();
 const skip = 'skip' in found ? found.skip : (mountSkipReason() ?? false);
-
-interface Health {
-  status: string;
-  problems: string[];
-  storage?: { ok: boolean; problems: string[]; waiting: string[]; dropped_writes: number };
-}
-
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as T };
-}
 
 /** `chainprice serve` for the node, on a free port; resolves once it says where it listens. */
 function serve(node: RegtestNode, dataDir: string): Promise<ServeProcess> {
@@ -137,11 +127,7 @@ describe('serve with a regtest node and a data directory on a disk that fills', 
     const top = await node.call<number>('getblockcount');
     const db = new DatabaseSync(join(dataDir, 'history.sqlite'), { readOnly: true });
     try {
-      const check = db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
-      assert.deepEqual(
-        check.map((r) => r.integrity_check),
-        ['ok'],
-      );
+      assert.equal(integrityCheck(db), 'ok');
       const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
       // The block prices written live, including the three that waited in memory for room.
       assert.equal(count(`SELECT COUNT(*) AS n FROM blocks WHERE height > ${top - 3}`), 3);
@@ -204,11 +190,7 @@ describe('serve with a regtest node and a data directory on a disk that fills', 
     assert.equal(await exited, 0, output2());
     const db = new DatabaseSync(join(dataDir, 'history.sqlite'), { readOnly: true });
     try {
-      const check = db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[];
-      assert.deepEqual(
-        check.map((r) => r.integrity_check),
-        ['ok'],
-      );
+      assert.equal(integrityCheck(db), 'ok');
     } finally {
       db.close();
     }

@@ -8,20 +8,10 @@ import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { startServe } from '../../support/serve-process.ts';
 import { waitFor } from '../../support/wait.ts';
+import { getJson, type Health } from './service-checks.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const skip = mountSkipReason() ?? false;
-
-interface Health {
-  status: string;
-  problems: string[];
-  storage?: { ok: boolean; problems: string[]; waiting: string[] };
-}
-
-async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url);
-  return { status: response.status, body: (await response.json()) as T };
-}
 
 describe('serve --demo started on a full disk', { skip, timeout: 120_000 }, () => {
   let disk: SmallDisk;
