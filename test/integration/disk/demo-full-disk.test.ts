@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { DatabaseSync } from '../../../src/store/sqlite.ts';
 import { startServe } from '../../support/serve-process.ts';
 import { waitFor } from '../../support/wait.ts';
-import { getJson, type Health, integrityCheck } from './service-checks.ts';
+import { getJson, type Health, integrityCheck, untilStorageClears } from './service-checks.ts';
 import { freeBytes, mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const skip = mountSkipReason() ?? false;
@@ -104,13 +104,7 @@ describe('serve --demo with its data directory on a full disk', { skip, timeout:
     disk.free();
     const freedAt = performance.now();
     t.diagnostic(`freed: ${Math.round(freeBytes(disk.dir) / 1024)} KiB free`);
-    const cleared = await waitFor(() => getJson<Health>(`${base}/health`), {
-      what: '/health to clear once there is room',
-      timeoutMs: 30_000,
-      everyMs: 50,
-      until: (r) => r.body.storage?.ok === true,
-      detail: () => output,
-    });
+    const cleared = await untilStorageClears(base, () => output);
     const clearSeconds = (performance.now() - freedAt) / 1000;
     assert.deepEqual(cleared.body.storage?.problems, []);
     assert.ok(!cleared.body.problems.some((p) => p.includes(dataDir)), JSON.stringify(cleared.body.problems));
@@ -160,13 +154,7 @@ describe('serve --demo with its data directory on a full disk', { skip, timeout:
 
     disk.free();
     const freedAt = performance.now();
-    const cleared = await waitFor(() => getJson<Health>(`${base}/health`), {
-      what: '/health to clear once there is room',
-      timeoutMs: 30_000,
-      everyMs: 50,
-      until: (r) => r.body.storage?.ok === true,
-      detail: () => output,
-    });
+    const cleared = await untilStorageClears(base, () => output);
     t.diagnostic(
       `/health's storage cleared ${((performance.now() - freedAt) / 1000).toFixed(2)} s after the filler was deleted; ${JSON.stringify(cleared.body.storage)}`,
     );

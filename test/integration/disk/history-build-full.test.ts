@@ -79,7 +79,7 @@ describe('history build into a data directory on a disk that fills', { skip, tim
 
   before(async () => {
     node = await RegtestNode.start((found as { bitcoind: string }).bitcoind);
-    nodeArgs = ['--regtest', '--datadir', node.datadir, '--rpc-port', String(node.rpcPort)];
+    nodeArgs = node.cliArgs;
     // Today's blocks, then two blocks at noon of each of the next days (mock time).
     await node.call('createwallet', 'miner');
     await node.mine(10);

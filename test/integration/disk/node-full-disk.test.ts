@@ -11,7 +11,7 @@ import { DatabaseSync } from '../../../src/store/sqlite.ts';
 import { type ServeProcess, startServe } from '../../support/serve-process.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
 import { bitcoindOrSkipReason, RegtestNode } from '../node/regtest-node.ts';
-import { getJson, type Health, integrityCheck } from './service-checks.ts';
+import { getJson, type Health, integrityCheck, untilStorageClears } from './service-checks.ts';
 import { mountSkipReason, SmallDisk } from './small-disk.ts';
 
 const found = bitcoindOrSkipReason();
@@ -19,15 +19,7 @@ const skip = 'skip' in found ? found.skip : (mountSkipReason() ?? false);
 
 /** `chainprice serve` for the node, on a free port; resolves once it says where it listens. */
 function serve(node: RegtestNode, dataDir: string): Promise<ServeProcess> {
-  return startServe([
-    '--data-dir',
-    dataDir,
-    '--regtest',
-    '--datadir',
-    node.datadir,
-    '--rpc-port',
-    String(node.rpcPort),
-  ]);
+  return startServe(['--data-dir', dataDir, ...node.cliArgs]);
 }
 
 describe('serve with a regtest node and a data directory on a disk that fills', {
@@ -94,13 +86,7 @@ describe('serve with a regtest node and a data directory on a disk that fills', 
 
     disk.free();
     const freedAt = performance.now();
-    const cleared = await waitFor(() => getJson<Health>(`${base}/health`), {
-      what: '/health to clear once there is room',
-      timeoutMs: 30_000,
-      everyMs: 50,
-      until: (r) => r.body.storage?.ok === true,
-      detail: output,
-    });
+    const cleared = await untilStorageClears(base, output);
     t.diagnostic(
       `/health's storage cleared ${((performance.now() - freedAt) / 1000).toFixed(2)} s after the filler was deleted`,
     );

@@ -2,6 +2,7 @@
 // report, a JSON GET, and SQLite's integrity check of a history database.
 
 import type { Database } from '../../../src/store/sqlite.ts';
+import { waitFor } from '../../support/wait.ts';
 
 export interface Health {
   status: string;
@@ -19,4 +20,15 @@ export function integrityCheck(db: Database): string {
   return (db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[])
     .map((r) => r.integrity_check)
     .join('; ');
+}
+
+/** Waits (30 s at most) for /health at `base` to say the data directory takes writes again. */
+export function untilStorageClears(base: string, output: () => string) {
+  return waitFor(() => getJson<Health>(`${base}/health`), {
+    what: '/health to clear once there is room',
+    timeoutMs: 30_000,
+    everyMs: 50,
+    until: (r) => r.body.storage?.ok === true,
+    detail: output,
+  });
 }

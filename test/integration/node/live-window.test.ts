@@ -389,14 +389,7 @@ describe('the live window against a regtest node', { skip, timeout: 240_000 }, (
         for (const f of list) addBlock(w, readBlock(readBlockFile(f)));
         return w.estimate();
       };
-      const nodeFlags = [
-        '--regtest',
-        '--datadir',
-        node.datadir,
-        '--rpc-port',
-        String(node.rpcPort),
-        '--json',
-      ];
+      const nodeFlags = [...node.cliArgs, '--json'];
       const cli = (args: string[]) => {
         const run = spawnSync(process.execPath, [CLI, ...args, ...nodeFlags], { encoding: 'utf8' });
         assert.equal(run.status, 0, `chainprice ${args.join(' ')} failed: ${run.stderr}`);

@@ -166,11 +166,7 @@ describe('chainprice serve when the node hangs, restarts with a new cookie, or i
       [
         '--data-dir',
         dataDir,
-        '--regtest',
-        '--datadir',
-        node.datadir,
-        '--rpc-port',
-        String(node.rpcPort),
+        ...node.cliArgs,
         '--zmq-rawtx',
         proxies[0].endpoint,
         '--zmq-sequence',

@@ -31,11 +31,7 @@ describe('a pruned node', { skip, timeout: 120_000 }, () => {
   });
 
   it('says the block is pruned, with a hint', async () => {
-    const run = spawnSync(
-      process.execPath,
-      [CLI, 'block', '5', '--regtest', '--datadir', node.datadir, '--rpc-port', String(node.rpcPort)],
-      { encoding: 'utf8' },
-    );
+    const run = spawnSync(process.execPath, [CLI, 'block', '5', ...node.cliArgs], { encoding: 'utf8' });
     assert.equal(run.status, 1);
     assert.match(
       run.stderr,

@@ -93,6 +93,11 @@ export class RegtestNode {
     });
   }
 
+  /** chainprice's options for this node (network, datadir, RPC port), as a user gives them. */
+  get cliArgs(): string[] {
+    return ['--regtest', '--datadir', this.datadir, '--rpc-port', String(this.rpcPort)];
+  }
+
   get cookieFile(): string {
     return path.join(this.datadir, 'regtest', '.cookie');
   }

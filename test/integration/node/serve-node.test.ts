@@ -54,14 +54,11 @@ describe('chainprice serve with a regtest node', { skip, timeout: 120_000 }, () 
     minedHeight = await node.call<number>('getblockcount');
     await economy.roundUsdPayments(150, PRICE);
     // Port 0: the service binds a free port itself and says which in its log (no race for it).
-    const served = await startServe(
-      ['--data-dir', dataDir, '--regtest', '--datadir', node.datadir, '--rpc-port', String(node.rpcPort)],
-      {
-        onOutput: (text) => {
-          output += text;
-        },
+    const served = await startServe(['--data-dir', dataDir, ...node.cliArgs], {
+      onOutput: (text) => {
+        output += text;
       },
-    );
+    });
     server = served.child;
     base = served.base;
   });
